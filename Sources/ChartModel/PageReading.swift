@@ -1,0 +1,147 @@
+/// One recognised word: its text, its box on the page and the engine's confidence (0–100;
+/// 100 for words taken from a born-digital text layer).
+public struct Word: Sendable, Hashable, Codable {
+    public var text: String
+    public var bbox: BoundingBox
+    public var conf: Double
+
+    public init(text: String, bbox: BoundingBox, conf: Double) {
+        self.text = text
+        self.bbox = bbox
+        self.conf = conf
+    }
+}
+
+/// A line of words in reading order. `words` holds indices into the page's `words`.
+public struct TextLine: Sendable, Hashable, Codable {
+    public var text: String
+    public var bbox: BoundingBox
+    public var conf: Double
+    public var words: Range<Int>
+
+    public init(text: String, bbox: BoundingBox, conf: Double, words: Range<Int>) {
+        self.text = text
+        self.bbox = bbox
+        self.conf = conf
+        self.words = words
+    }
+
+    enum CodingKeys: String, CodingKey { case text, bbox, conf, firstWord, wordCount }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        text = try c.decode(String.self, forKey: .text)
+        bbox = try c.decode(BoundingBox.self, forKey: .bbox)
+        conf = try c.decode(Double.self, forKey: .conf)
+        let first = try c.decode(Int.self, forKey: .firstWord)
+        words = first..<(first + (try c.decode(Int.self, forKey: .wordCount)))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(text, forKey: .text)
+        try c.encode(bbox, forKey: .bbox)
+        try c.encode(conf.rounded2, forKey: .conf)
+        try c.encode(words.lowerBound, forKey: .firstWord)
+        try c.encode(words.count, forKey: .wordCount)
+    }
+}
+
+/// A block of consecutive lines (a paragraph, a table region, a header). `lines` holds
+/// indices into the page's `lines`.
+public struct TextBlock: Sendable, Hashable, Codable {
+    public var bbox: BoundingBox
+    public var lines: Range<Int>
+
+    public init(bbox: BoundingBox, lines: Range<Int>) {
+        self.bbox = bbox
+        self.lines = lines
+    }
+
+    enum CodingKeys: String, CodingKey { case bbox, firstLine, lineCount }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        bbox = try c.decode(BoundingBox.self, forKey: .bbox)
+        let first = try c.decode(Int.self, forKey: .firstLine)
+        lines = first..<(first + (try c.decode(Int.self, forKey: .lineCount)))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(bbox, forKey: .bbox)
+        try c.encode(lines.lowerBound, forKey: .firstLine)
+        try c.encode(lines.count, forKey: .lineCount)
+    }
+}
+
+/// Where a page's text came from.
+public enum TextSource: String, Sendable, Codable {
+    /// The PDF's own text layer (a born-digital page): no OCR was run.
+    case textLayer
+    /// Tesseract OCR of the rendered page.
+    case ocr
+}
+
+/// How long each step of reading one page took, in milliseconds.
+public struct PageTimings: Sendable, Hashable, Codable {
+    public var render: Double = 0
+    public var orientation: Double = 0
+    public var deskew: Double = 0
+    public var recognize: Double = 0
+    public var total: Double = 0
+
+    public init() {}
+}
+
+/// Everything Chartex read from one page. Documented in `docs/ocr-json.md`;
+/// JSON Schema in `Schemas/ocr-page.schema.json`.
+public struct PageReading: Sendable, Hashable, Codable {
+    /// 1-based page number in the PDF.
+    public var number: Int
+    /// Upright page width and height in points.
+    public var width: Double
+    public var height: Double
+    /// The page's /Rotate entry, in degrees.
+    public var pdfRotation: Int
+    public var source: TextSource
+    /// Degrees clockwise the rendered page was turned to make its text upright (0, 90, 180, 270).
+    public var rotation: Int
+    /// Degrees the page was rotated (counter-clockwise positive) to straighten its lines.
+    public var skew: Double
+    /// The resolution the page was rendered at for OCR (nil for text-layer pages).
+    public var dpi: Double?
+    /// Mean word confidence, 0–100 (nil when the page has no words).
+    public var meanConfidence: Double?
+    /// The page text in reading order: lines separated by "\n".
+    public var text: String
+    public var words: [Word]
+    public var lines: [TextLine]
+    public var blocks: [TextBlock]
+    public var timings: PageTimings
+    /// True when the page holds no text (a blank page or the back of a sheet).
+    public var isBlank: Bool { words.isEmpty }
+
+    public init(number: Int, width: Double, height: Double, pdfRotation: Int, source: TextSource,
+                rotation: Int, skew: Double, dpi: Double?, meanConfidence: Double?, text: String,
+                words: [Word], lines: [TextLine], blocks: [TextBlock], timings: PageTimings) {
+        self.number = number
+        self.width = width
+        self.height = height
+        self.pdfRotation = pdfRotation
+        self.source = source
+        self.rotation = rotation
+        self.skew = skew
+        self.dpi = dpi
+        self.meanConfidence = meanConfidence
+        self.text = text
+        self.words = words
+        self.lines = lines
+        self.blocks = blocks
+        self.timings = timings
+    }
+}
+
+extension Double {
+    var rounded2: Double { (self * 100).rounded() / 100 }
+}

@@ -1,0 +1,201 @@
+import CLeptonica
+import CTesseract
+import ChartModel
+import Foundation
+
+/// What to do about page orientation before OCR.
+public enum OrientationMode: String, Sendable, CaseIterable {
+    /// Detect 90/180/270° turns with Tesseract's OSD model and correct them.
+    case detect
+    /// Assume every page is upright.
+    case assumeUpright
+}
+
+/// Options for one OCR pass.
+public struct OCROptions: Sendable, Hashable {
+    public var orientation: OrientationMode = .detect
+    public var deskew = true
+    /// OSD must be at least this confident (Tesseract's orientation confidence) to turn a page.
+    public var minimumOrientationConfidence: Double = 2.0
+    /// Recognition of one page stops after this many seconds and the page fails.
+    public var timeLimit: Double = 120
+
+    public init() {}
+}
+
+/// What OCR read from one page image.
+public struct OCRResult: Sendable {
+    /// Line segments as Tesseract found them, words in page coordinates (points).
+    public var segments: [[Word]]
+    /// Degrees clockwise the image was turned to make it upright.
+    public var rotation: Int
+    /// Degrees the upright image was rotated to straighten it.
+    public var skew: Double
+    /// Page size in points after turning.
+    public var width: Double
+    public var height: Double
+    public var timings: PageTimings
+}
+
+/// One Tesseract engine (plus an orientation engine) for one thread.
+///
+/// Owns its `TessBaseAPI*` handles and ends them in `deinit`. Not `Sendable`: a Tesseract
+/// handle must only be used by the thread that uses the engine; create one per worker thread
+/// and reuse it for every page (initialisation costs 0.15–0.25 s).
+public final class TesseractEngine {
+    private let api: OpaquePointer
+    private var osd: OpaquePointer?
+    private var osdFailed = false
+    private let tessdata: String?
+    public let language: String
+
+    /// Loads `language` from `tessdata` (default: Tesseract's own folder) with the LSTM engine.
+    public init(language: String = "eng", tessdata: String? = nil) throws(OCRError) {
+        Self.quietLeptonica
+        guard let api = TessBaseAPICreate() else { throw .initFailed(language: language, tessdata: tessdata) }
+        guard TessBaseAPIInit2(api, tessdata, language, OEM_LSTM_ONLY) == 0 else {
+            TessBaseAPIDelete(api)
+            throw .initFailed(language: language, tessdata: tessdata)
+        }
+        TessBaseAPISetVariable(api, "debug_file", "/dev/null")
+        TessBaseAPISetPageSegMode(api, PSM_AUTO)
+        self.api = api
+        self.tessdata = tessdata
+        self.language = language
+    }
+
+    deinit {
+        TessBaseAPIEnd(api)
+        TessBaseAPIDelete(api)
+        if let osd {
+            TessBaseAPIEnd(osd)
+            TessBaseAPIDelete(osd)
+        }
+    }
+
+    private static let quietLeptonica: Void = { _ = setMsgSeverity(Int32(L_SEVERITY_NONE)) }()
+
+    /// Reads `image`: turns it upright, straightens it, recognises it.
+    public func recognize(_ image: PageImage, options: OCROptions = OCROptions()) throws(OCRError) -> OCRResult {
+        var timings = PageTimings()
+        let pix = try Pix(image)
+        var rotation = 0
+        if options.orientation == .detect {
+            let start = DispatchTime.now()
+            rotation = detectRotation(pix, dpi: image.dpi, minimumConfidence: options.minimumOrientationConfidence)
+            if rotation != 0 {
+                pix.replace { pixRotateOrth($0, Int32(rotation / 90)) }
+            }
+            timings.orientation = start.millisecondsSince
+        }
+        var skew = 0.0
+        if options.deskew {
+            let start = DispatchTime.now()
+            var angle: Float = 0, confidence: Float = 0
+            pix.replace { pixFindSkewAndDeskew($0, 2, &angle, &confidence) }
+            skew = confidence > 0 ? Double(angle) : 0
+            timings.deskew = start.millisecondsSince
+        }
+        let start = DispatchTime.now()
+        let scale = 72 / image.dpi
+        let segments = try read(pix, dpi: image.dpi, scale: scale, timeLimit: options.timeLimit)
+        timings.recognize = start.millisecondsSince
+        return OCRResult(segments: segments, rotation: rotation, skew: skew,
+                         width: Double(pix.width) * scale, height: Double(pix.height) * scale,
+                         timings: timings)
+    }
+
+    /// Degrees clockwise that turn the image upright (0 when unsure or when OSD is missing).
+    private func detectRotation(_ pix: Pix, dpi: Double, minimumConfidence: Double) -> Int {
+        guard let osd = osdEngine() else { return 0 }
+        // OSD needs only the shapes of characters: a 150 dpi copy is enough and much faster.
+        let factor = Float(min(1, 150 / dpi))
+        let small = factor < 0.99 ? pixScale(pix.pointer, factor, factor) : nil
+        defer {
+            var p = small
+            if p != nil { pixDestroy(&p) }
+        }
+        let target = small ?? pix.pointer
+        pixSetResolution(target, Int32(dpi * Double(factor)), Int32(dpi * Double(factor)))
+        TessBaseAPISetImage2(osd, target)
+        TessBaseAPISetSourceResolution(osd, Int32(dpi * Double(factor)))
+        var degrees: Int32 = 0
+        var confidence: Float = 0
+        var script: UnsafePointer<CChar>?
+        var scriptConfidence: Float = 0
+        let ok = TessBaseAPIDetectOrientationScript(osd, &degrees, &confidence, &script, &scriptConfidence)
+        TessBaseAPIClear(osd)
+        guard ok != 0, Double(confidence) >= minimumConfidence else { return 0 }
+        // Tesseract reports the counter-clockwise turn that makes the page upright (a page
+        // scanned turned 90° counter-clockwise reads 270); return the clockwise equivalent.
+        return (360 - (Int(degrees) % 360 + 360) % 360) % 360
+    }
+
+    private func osdEngine() -> OpaquePointer? {
+        if let osd { return osd }
+        guard !osdFailed, let handle = TessBaseAPICreate() else { return nil }
+        guard TessBaseAPIInit2(handle, tessdata, "osd", OEM_TESSERACT_ONLY) == 0 else {
+            TessBaseAPIDelete(handle)
+            osdFailed = true
+            return nil
+        }
+        TessBaseAPISetVariable(handle, "debug_file", "/dev/null")
+        TessBaseAPISetPageSegMode(handle, PSM_OSD_ONLY)
+        osd = handle
+        return handle
+    }
+
+    /// Recognises `pix` and reads words, boxes and confidences from the result iterator.
+    private func read(_ pix: Pix, dpi: Double, scale: Double, timeLimit: Double) throws(OCRError) -> [[Word]] {
+        TessBaseAPISetImage2(api, pix.pointer)
+        TessBaseAPISetSourceResolution(api, Int32(dpi.rounded()))
+        defer { TessBaseAPIClear(api) }
+        guard let monitor = TessMonitorCreate() else { throw .recognitionFailed }
+        defer { TessMonitorDelete(monitor) }
+        let milliseconds = Int32(clamping: Int((timeLimit * 1000).rounded()))
+        TessMonitorSetDeadlineMSecs(monitor, milliseconds)
+        let start = DispatchTime.now()
+        guard TessBaseAPIRecognize(api, monitor) == 0 else {
+            if start.millisecondsSince >= Double(milliseconds) { throw .timeLimitExceeded(seconds: timeLimit) }
+            throw .recognitionFailed
+        }
+        guard let iterator = TessBaseAPIGetIterator(api) else { return [] }
+        defer { TessResultIteratorDelete(iterator) }
+        let pageIterator = TessResultIteratorGetPageIterator(iterator)
+        var segments: [[Word]] = []
+        var current: [Word] = []
+        repeat {
+            if TessPageIteratorIsAtBeginningOf(pageIterator, RIL_TEXTLINE) != 0, !current.isEmpty {
+                segments.append(current)
+                current = []
+            }
+            guard let cText = TessResultIteratorGetUTF8Text(iterator, RIL_WORD) else { continue }
+            let text = String(cString: cText).trimmingCharacters(in: .whitespacesAndNewlines)
+            TessDeleteText(cText)
+            var left: Int32 = 0, top: Int32 = 0, right: Int32 = 0, bottom: Int32 = 0
+            guard !text.isEmpty,
+                  TessPageIteratorBoundingBox(pageIterator, RIL_WORD, &left, &top, &right, &bottom) != 0
+            else { continue }
+            let confidence = Double(TessResultIteratorConfidence(iterator, RIL_WORD))
+            let box = BoundingBox(x0: Double(left) * scale, y0: Double(top) * scale,
+                                  x1: Double(right) * scale, y1: Double(bottom) * scale)
+            if Self.isNoise(text, confidence: confidence) { continue }
+            current.append(Word(text: text, bbox: box, conf: (confidence * 100).rounded() / 100))
+        } while TessResultIteratorNext(iterator, RIL_WORD) != 0
+        if !current.isEmpty { segments.append(current) }
+        return segments
+    }
+
+    /// Specks, dust and table rules that Tesseract reads as low-confidence punctuation.
+    static func isNoise(_ text: String, confidence: Double) -> Bool {
+        let meaningful = text.unicodeScalars.contains { CharacterSet.alphanumerics.contains($0) }
+        if !meaningful && confidence < 60 { return true }
+        return confidence < 20 && text.count <= 2
+    }
+}
+
+extension DispatchTime {
+    var millisecondsSince: Double {
+        Double(DispatchTime.now().uptimeNanoseconds - uptimeNanoseconds) / 1_000_000
+    }
+}

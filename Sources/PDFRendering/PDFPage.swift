@@ -1,0 +1,214 @@
+import CPoppler
+import ChartModel
+import Foundation
+
+/// One page of a `PDFDocument`.
+///
+/// Owns one `PopplerPage*` (released in `deinit`) and keeps its document alive. Not `Sendable`:
+/// use it on the thread that opened the document.
+public final class PDFPage {
+    private let handle: OpaquePointer
+    private let document: PDFDocument
+    /// 1-based page number.
+    public let number: Int
+    /// Page width and height in points, as displayed (after the page's /Rotate).
+    public let width: Double
+    public let height: Double
+
+    init(handle: OpaquePointer, document: PDFDocument, number: Int) {
+        self.handle = handle
+        self.document = document
+        self.number = number
+        var width = 0.0, height = 0.0
+        poppler_page_get_size(handle, &width, &height)
+        self.width = width
+        self.height = height
+    }
+
+    deinit { g_object_unref(UnsafeMutableRawPointer(handle)) }
+
+    /// A quarter turn (90) when the page's /Rotate swaps its width and height, else 0.
+    /// poppler-glib renders with /Rotate applied but does not expose the value itself, so a
+    /// half turn cannot be told from none here; OCR orientation detection handles both.
+    public var quarterTurn: Int {
+        var crop = PopplerRectangle()
+        poppler_page_get_crop_box(handle, &crop)
+        let cropWidth = abs(crop.x2 - crop.x1)
+        return abs(cropWidth - width) > 0.5 && abs(cropWidth - height) < 0.5 ? 90 : 0
+    }
+
+    /// Renders the page to 8-bit grey on a white background at `dpi` (square pixels, so a
+    /// 200x100 dpi fax image is resampled to square pixels here).
+    /// - Throws: `.pageTooLarge` when the raster would exceed `maxMegapixels`.
+    public func render(dpi: Double, maxMegapixels: Double) throws(PDFRenderingError) -> PageImage {
+        let pixelWidth = Int((width * dpi / 72).rounded())
+        let pixelHeight = Int((height * dpi / 72).rounded())
+        let megapixels = Double(pixelWidth) * Double(pixelHeight) / 1_000_000
+        guard megapixels <= maxMegapixels, pixelWidth < 32_767, pixelHeight < 32_767 else {
+            throw .pageTooLarge(file: document.name, page: number, widthPoints: width,
+                                heightPoints: height, megapixels: megapixels, limit: maxMegapixels)
+        }
+        guard pixelWidth > 0, pixelHeight > 0 else {
+            throw .renderFailed(file: document.name, page: number, reason: "the page has no area")
+        }
+        guard let surface = cairo_image_surface_create(CAIRO_FORMAT_RGB24, Int32(pixelWidth), Int32(pixelHeight)),
+              cairo_surface_status(surface) == CAIRO_STATUS_SUCCESS else {
+            throw .renderFailed(file: document.name, page: number, reason: "cairo could not allocate the page")
+        }
+        defer { cairo_surface_destroy(surface) }
+        guard let cr = cairo_create(surface) else {
+            throw .renderFailed(file: document.name, page: number, reason: "cairo could not draw")
+        }
+        defer { cairo_destroy(cr) }
+        // Without a white background born-digital pages render on black.
+        cairo_set_source_rgb(cr, 1, 1, 1)
+        cairo_paint(cr)
+        cairo_scale(cr, dpi / 72, dpi / 72)
+        poppler_page_render(handle, cr)
+        cairo_surface_flush(surface)
+        guard let data = cairo_image_surface_get_data(surface) else {
+            throw .renderFailed(file: document.name, page: number, reason: "cairo returned no pixels")
+        }
+        let stride = Int(cairo_image_surface_get_stride(surface))
+        var grey = [UInt8](repeating: 255, count: pixelWidth * pixelHeight)
+        grey.withUnsafeMutableBufferPointer { out in
+            for y in 0..<pixelHeight {
+                let row = data + y * stride
+                let base = y * pixelWidth
+                for x in 0..<pixelWidth {
+                    // RGB24 is B, G, R, X in memory on little-endian machines.
+                    let p = row + x * 4
+                    let luma = UInt32(p[2]) &* 77 &+ UInt32(p[1]) &* 150 &+ UInt32(p[0]) &* 29
+                    out[base + x] = UInt8(truncatingIfNeeded: luma >> 8)
+                }
+            }
+        }
+        return PageImage(width: pixelWidth, height: pixelHeight, dpi: dpi, pixels: grey)
+    }
+
+    /// Reads the page's own text layer: words with boxes rebuilt from character boxes, the
+    /// fonts used, and how much of the page images cover.
+    public func textLayer() -> TextLayer {
+        guard let cText = poppler_page_get_text(handle) else {
+            return TextLayer(segments: [], fontNames: [], imageCoverage: imageCoverage())
+        }
+        defer { g_free(cText) }
+        let text = String(cString: cText)
+        var rectangles: UnsafeMutablePointer<PopplerRectangle>?
+        var count: guint = 0
+        guard poppler_page_get_text_layout(handle, &rectangles, &count) != 0, let rectangles else {
+            return TextLayer(segments: [], fontNames: fontNames(), imageCoverage: imageCoverage())
+        }
+        defer { g_free(rectangles) }
+        let boxes = UnsafeBufferPointer(start: rectangles, count: Int(count))
+        return TextLayer(segments: Self.segments(text: text, boxes: boxes), fontNames: fontNames(),
+                         imageCoverage: imageCoverage())
+    }
+
+    /// Rebuilds words and lines from per-character boxes: a gap wider than a quarter of the
+    /// line height starts a new word, a change of baseline a new line. (poppler_page_get_text
+    /// alone glues table cells together.)
+    static func segments(text: String, boxes: UnsafeBufferPointer<PopplerRectangle>) -> [[Word]] {
+        var segments: [[Word]] = []
+        var line: [Word] = []
+        var word = ""
+        var wordBox: BoundingBox?
+        var previous: BoundingBox?
+
+        func endWord() {
+            if let box = wordBox, !word.isEmpty {
+                line.append(Word(text: word, bbox: box, conf: 100))
+            }
+            word = ""
+            wordBox = nil
+        }
+        func endLine() {
+            endWord()
+            if !line.isEmpty { segments.append(line) }
+            line = []
+            previous = nil
+        }
+
+        for (index, scalar) in text.unicodeScalars.enumerated() {
+            guard index < boxes.count else { break }
+            if scalar == "\n" || scalar == "\r" {
+                endLine()
+                continue
+            }
+            if scalar.properties.isWhitespace {
+                endWord()
+                continue
+            }
+            let r = boxes[index]
+            let box = BoundingBox(x0: r.x1, y0: r.y1, x1: r.x2, y1: r.y2)
+            if let previous {
+                let height = max(previous.height, box.height, 1)
+                if abs(box.y1 - previous.y1) > height * 0.5 || box.x0 < previous.x0 - height {
+                    endLine()
+                } else if box.x0 - previous.x1 > height * 0.25 {
+                    endWord()
+                }
+            }
+            word.unicodeScalars.append(scalar)
+            wordBox = wordBox.map { $0.union(box) } ?? box
+            previous = box
+        }
+        endLine()
+        return segments
+    }
+
+    private func fontNames() -> Set<String> {
+        var names = Set<String>()
+        guard let list = poppler_page_get_text_attributes(handle) else { return names }
+        defer { poppler_page_free_text_attributes(list) }
+        var node: UnsafeMutablePointer<GList>? = list
+        while let current = node {
+            if let attributes = current.pointee.data?.assumingMemoryBound(to: PopplerTextAttributes.self),
+               let font = attributes.pointee.font_name {
+                names.insert(String(cString: font))
+            }
+            node = current.pointee.next
+        }
+        return names
+    }
+
+    private func imageCoverage() -> Double {
+        guard let list = poppler_page_get_image_mapping(handle) else { return 0 }
+        defer { poppler_page_free_image_mapping(list) }
+        var covered = 0.0
+        var node: UnsafeMutablePointer<GList>? = list
+        while let current = node {
+            if let mapping = current.pointee.data?.assumingMemoryBound(to: PopplerImageMapping.self) {
+                let a = mapping.pointee.area
+                let w = max(0, min(a.x2, width) - max(a.x1, 0))
+                let h = max(0, min(a.y2, height) - max(a.y1, 0))
+                covered += w * h
+            }
+            node = current.pointee.next
+        }
+        return min(1, covered / max(width * height, 1))
+    }
+}
+
+/// What a page's own text layer holds.
+public struct TextLayer: Sendable {
+    /// Runs of words on one baseline, in the order Poppler reads them.
+    public var segments: [[Word]]
+    /// Names of the fonts the text uses.
+    public var fontNames: Set<String>
+    /// The fraction of the page that images cover (0–1).
+    public var imageCoverage: Double
+
+    /// The number of non-space characters in the layer.
+    public var characterCount: Int { segments.reduce(0) { $0 + $1.reduce(0) { $0 + $1.text.count } } }
+
+    /// True when the text is an OCR layer, not the document's own text: Tesseract and
+    /// OCRmyPDF write invisible `GlyphLessFont` text.
+    public var isOCRLayer: Bool { fontNames.contains { $0.localizedCaseInsensitiveContains("GlyphLess") } }
+
+    /// True when the page is born-digital: real text that is not an OCR layer laid over a
+    /// page-sized scan. Such pages keep their text and skip OCR.
+    public func isBornDigital(minimumCharacters: Int = 20) -> Bool {
+        characterCount >= minimumCharacters && !isOCRLayer && imageCoverage < 0.85
+    }
+}
