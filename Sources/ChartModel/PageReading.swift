@@ -142,6 +142,59 @@ public struct PageReading: Sendable, Hashable, Codable {
     }
 }
 
+extension PageReading {
+    enum CodingKeys: String, CodingKey {
+        case number, width, height, pdfRotation, source, rotation, skew, dpi, meanConfidence, blank
+        case text, words, lines, blocks, timings
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(number: try c.decode(Int.self, forKey: .number), width: try c.decode(Double.self, forKey: .width),
+                  height: try c.decode(Double.self, forKey: .height),
+                  pdfRotation: try c.decode(Int.self, forKey: .pdfRotation),
+                  source: try c.decode(TextSource.self, forKey: .source), rotation: try c.decode(Int.self, forKey: .rotation),
+                  skew: try c.decode(Double.self, forKey: .skew), dpi: try c.decodeIfPresent(Double.self, forKey: .dpi),
+                  meanConfidence: try c.decodeIfPresent(Double.self, forKey: .meanConfidence),
+                  text: try c.decode(String.self, forKey: .text), words: try c.decode([Word].self, forKey: .words),
+                  lines: try c.decode([TextLine].self, forKey: .lines), blocks: try c.decode([TextBlock].self, forKey: .blocks),
+                  timings: try c.decode(PageTimings.self, forKey: .timings))
+    }
+
+    /// Encodes every key, with `null` for a missing dpi or confidence, plus `blank`.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(number, forKey: .number)
+        try c.encode(width.rounded2, forKey: .width)
+        try c.encode(height.rounded2, forKey: .height)
+        try c.encode(pdfRotation, forKey: .pdfRotation)
+        try c.encode(source, forKey: .source)
+        try c.encode(rotation, forKey: .rotation)
+        try c.encode(skew.rounded2, forKey: .skew)
+        try c.encode(dpi, forKey: .dpi)
+        try c.encode(meanConfidence.map(\.rounded2), forKey: .meanConfidence)
+        try c.encode(isBlank, forKey: .blank)
+        try c.encode(text, forKey: .text)
+        try c.encode(words, forKey: .words)
+        try c.encode(lines, forKey: .lines)
+        try c.encode(blocks, forKey: .blocks)
+        try c.encode(timings, forKey: .timings)
+    }
+}
+
+extension PageTimings {
+    enum CodingKeys: String, CodingKey { case render, orientation, deskew, recognize, total }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(render.rounded2, forKey: .render)
+        try c.encode(orientation.rounded2, forKey: .orientation)
+        try c.encode(deskew.rounded2, forKey: .deskew)
+        try c.encode(recognize.rounded2, forKey: .recognize)
+        try c.encode(total.rounded2, forKey: .total)
+    }
+}
+
 extension Double {
     var rounded2: Double { (self * 100).rounded() / 100 }
 }

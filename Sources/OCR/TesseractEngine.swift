@@ -3,20 +3,30 @@ import CTesseract
 import ChartModel
 import Foundation
 
-/// What to do about page orientation before OCR.
+/// What to do about page orientation.
 public enum OrientationMode: String, Sendable, CaseIterable {
-    /// Detect 90/180/270° turns with Tesseract's OSD model and correct them.
-    case detect
+    /// Read the page as it is; when the result is poor (low confidence or few words), ask
+    /// Tesseract's OSD model whether the page is turned 90/180/270° and, if so, read it again
+    /// turned upright, keeping the better reading. Upright pages pay nothing.
+    case auto
+    /// Run orientation detection on every page before reading it.
+    case always
     /// Assume every page is upright.
-    case assumeUpright
+    case off
 }
 
 /// Options for one OCR pass.
 public struct OCROptions: Sendable, Hashable {
-    public var orientation: OrientationMode = .detect
+    public var orientation: OrientationMode = .auto
     public var deskew = true
     /// OSD must be at least this confident (Tesseract's orientation confidence) to turn a page.
     public var minimumOrientationConfidence: Double = 2.0
+    /// Skip OCR on pages with no marks the size of a character.
+    public var skipBlankPages = true
+    /// In `.auto` mode, readings with a mean word confidence below this, or with fewer than
+    /// `orientationCheckWords` words, are checked for a turned page.
+    public var orientationCheckConfidence: Double = 80
+    public var orientationCheckWords = 10
     /// Recognition of one page stops after this many seconds and the page fails.
     public var timeLimit: Double = 120
 
@@ -35,6 +45,12 @@ public struct OCRResult: Sendable {
     public var width: Double
     public var height: Double
     public var timings: PageTimings
+
+    /// Mean word confidence, or nil without words.
+    public var meanConfidence: Double? {
+        let words = segments.joined()
+        return words.isEmpty ? nil : words.reduce(0) { $0 + $1.conf } / Double(words.count)
+    }
 }
 
 /// One Tesseract engine (plus an orientation engine) for one thread.
@@ -77,17 +93,71 @@ public final class TesseractEngine {
 
     /// Reads `image`: turns it upright, straightens it, recognises it.
     public func recognize(_ image: PageImage, options: OCROptions = OCROptions()) throws(OCRError) -> OCRResult {
-        var timings = PageTimings()
-        let pix = try Pix(image)
-        var rotation = 0
-        if options.orientation == .detect {
-            let start = DispatchTime.now()
-            rotation = detectRotation(pix, dpi: image.dpi, minimumConfidence: options.minimumOrientationConfidence)
-            if rotation != 0 {
-                pix.replace { pixRotateOrth($0, Int32(rotation / 90)) }
-            }
-            timings.orientation = start.millisecondsSince
+        let original = try Pix(image)
+        if options.skipBlankPages, Self.isBlank(original, dpi: image.dpi) {
+            let scale = 72 / image.dpi
+            return OCRResult(segments: [], rotation: 0, skew: 0, width: Double(original.width) * scale,
+                             height: Double(original.height) * scale, timings: PageTimings())
         }
+        var orientationTime = 0.0
+        var rotation = 0
+        if options.orientation == .always {
+            let start = DispatchTime.now()
+            rotation = detectRotation(original, dpi: image.dpi, minimumConfidence: options.minimumOrientationConfidence)
+            orientationTime = start.millisecondsSince
+        }
+        var result = try pass(original, rotation: rotation, dpi: image.dpi, options: options)
+        if options.orientation == .auto {
+            let words = result.segments.reduce(0) { $0 + $1.count }
+            if words < options.orientationCheckWords
+                || (result.meanConfidence ?? 0) < options.orientationCheckConfidence {
+                let start = DispatchTime.now()
+                let turn = detectRotation(original, dpi: image.dpi,
+                                          minimumConfidence: options.minimumOrientationConfidence)
+                orientationTime = start.millisecondsSince
+                if turn != 0 {
+                    let turned = try pass(original, rotation: turn, dpi: image.dpi, options: options)
+                    orientationTime += turned.timings.total
+                    if (turned.meanConfidence ?? 0) > (result.meanConfidence ?? 0) {
+                        orientationTime += result.timings.total - turned.timings.total
+                        result = turned
+                    }
+                }
+            }
+        }
+        result.timings.orientation = orientationTime
+        result.timings.total = result.timings.deskew + result.timings.recognize + orientationTime
+        return result
+    }
+
+    /// True when the page holds nothing the size of a character: only paper, specks and dust.
+    /// Tesseract spends seconds on the noise of a blank scan, so such pages skip OCR.
+    static func isBlank(_ pix: Pix, dpi: Double) -> Bool {
+        // At 75 dpi specks average away into the paper while 6 pt type keeps a few pixels.
+        let factor = Float(min(1, 75 / dpi))
+        guard let small = pixScale(pix.pointer, factor, factor) else { return false }
+        let grey = Pix(owning: small)
+        guard let binary = pixThresholdToBinary(grey.pointer, 140) else { return false }
+        let ink = Pix(owning: binary)
+        guard let boxes = pixConnComp(ink.pointer, nil, 8) else { return false }
+        var list: UnsafeMutablePointer<BOXA>? = boxes
+        defer { boxaDestroy(&list) }
+        var marks = 0
+        for index in 0..<boxaGetCount(boxes) {
+            var x: Int32 = 0, y: Int32 = 0, w: Int32 = 0, h: Int32 = 0
+            boxaGetBoxGeometry(boxes, index, &x, &y, &w, &h)
+            if h >= 3 && h <= 150 && w >= 1 { marks += 1 }
+            if marks >= 4 { return false }
+        }
+        return true
+    }
+
+    /// One reading of `source` turned `rotation` degrees clockwise, deskewed when asked.
+    private func pass(_ source: Pix, rotation: Int, dpi: Double, options: OCROptions) throws(OCRError) -> OCRResult {
+        guard let copy = rotation == 0 ? pixCopy(nil, source.pointer) : pixRotateOrth(source.pointer, Int32(rotation / 90))
+        else { throw .imageFailed(reason: "Leptonica could not copy the page") }
+        let pix = Pix(owning: copy)
+        var timings = PageTimings()
         var skew = 0.0
         if options.deskew {
             let start = DispatchTime.now()
@@ -97,9 +167,10 @@ public final class TesseractEngine {
             timings.deskew = start.millisecondsSince
         }
         let start = DispatchTime.now()
-        let scale = 72 / image.dpi
-        let segments = try read(pix, dpi: image.dpi, scale: scale, timeLimit: options.timeLimit)
+        let scale = 72 / dpi
+        let segments = try read(pix, dpi: dpi, scale: scale, timeLimit: options.timeLimit)
         timings.recognize = start.millisecondsSince
+        timings.total = timings.deskew + timings.recognize
         return OCRResult(segments: segments, rotation: rotation, skew: skew,
                          width: Double(pix.width) * scale, height: Double(pix.height) * scale,
                          timings: timings)

@@ -46,8 +46,8 @@ extension Chartex {
         @Flag(help: "OCR every page, even pages with a born-digital text layer.")
         var forceOcr = false
 
-        @Flag(help: "Do not detect page orientation (assume every page is upright).")
-        var assumeUpright = false
+        @Option(help: "Page orientation: auto (check pages that read poorly), always (check every page) or off.")
+        var orientation: OrientationMode = .auto
 
         @Flag(help: "Do not straighten skewed pages.")
         var noDeskew = false
@@ -77,7 +77,7 @@ extension Chartex {
             options.maxPageMegapixels = maxPageMegapixels
             options.maxPages = maxPages
             options.forceOCR = forceOcr
-            options.ocr.orientation = assumeUpright ? .assumeUpright : .detect
+            options.ocr.orientation = orientation
             options.ocr.deskew = !noDeskew
             options.ocr.timeLimit = pageTimeLimit
 
@@ -108,3 +108,5 @@ extension Chartex {
         }
     }
 }
+
+extension OrientationMode: ExpressibleByArgument {}
