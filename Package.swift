@@ -48,6 +48,9 @@ let package = Package(
                     swiftSettings: swiftSettings),
         .testTarget(name: "OCRTests", dependencies: ["OCR", "PDFRendering", "ChartModel"],
                     swiftSettings: swiftSettings),
+        .testTarget(name: "ChartReadingTests", dependencies: ["ChartReading", "ChartModel", "OCR"],
+                    swiftSettings: swiftSettings),
+        // Runs Samples/ through real Poppler and Tesseract, and the built `chartex` binary.
         .testTarget(name: "EndToEndTests", dependencies: ["ChartReading", "ChartModel"],
                     swiftSettings: swiftSettings),
     ]

@@ -7,7 +7,7 @@ With --check, exits 1 unless the issue's floors hold: grey scans <= 2 %, fax <= 
 pages within 2x of upright grey pages, born-digital pages read from the text layer with 100 %
 word recall.
 
-Usage: scripts/evaluate_ocr.py [--chartex .build/release/chartex] [--samples Samples] [--check]
+Usage: scripts/evaluate_ocr.py [--chartex .build/release/chartex | --jsonl-dir DIR] [--samples Samples] [--check]
 """
 import argparse
 import glob
@@ -26,6 +26,7 @@ def main():
     ap.add_argument("--samples", default="Samples")
     ap.add_argument("--jobs", type=int, default=os.cpu_count())
     ap.add_argument("--check", action="store_true")
+    ap.add_argument("--jsonl-dir", help="score saved `chartex ocr --json` output (NAME.jsonl) instead")
     a = ap.parse_args()
 
     env = dict(os.environ, OMP_THREAD_LIMIT="1")
@@ -35,10 +36,14 @@ def main():
     for truth_path in sorted(glob.glob(os.path.join(a.samples, "*.expected.json"))):
         truth = json.load(open(truth_path))
         pdf = os.path.join(a.samples, truth["file"])
-        out = subprocess.run([a.chartex, "ocr", "--json", "--jobs", str(a.jobs), pdf], env=env,
-                             capture_output=True, text=True)
+        if a.jsonl_dir:
+            stem = os.path.splitext(truth["file"])[0]
+            stdout = open(os.path.join(a.jsonl_dir, stem + ".jsonl")).read()
+        else:
+            stdout = subprocess.run([a.chartex, "ocr", "--json", "--jobs", str(a.jobs), pdf], env=env,
+                                    capture_output=True, text=True).stdout
         pages = {}
-        for line in out.stdout.splitlines():
+        for line in stdout.splitlines():
             record = json.loads(line)
             if "error" not in record:
                 pages[record["number"]] = record

@@ -50,15 +50,22 @@ public struct PageSelection: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The selected pages of a document with `pageCount` pages, in order, without repeats,
-    /// plus the selected numbers past the end.
+    /// and the selected page numbers past its end (at most 100 of them; open-ended ranges such
+    /// as `5-` select none past the end).
     public func pages(of pageCount: Int) -> (inside: [Int], outside: [Int]) {
         var seen = Set<Int>()
         var inside: [Int] = []
         var outside: [Int] = []
         for range in ranges {
-            for page in range.lowerBound...min(range.upperBound, max(pageCount, range.lowerBound))
-            where seen.insert(page).inserted {
-                if page <= pageCount { inside.append(page) } else if range.upperBound != Int.max { outside.append(page) }
+            if range.lowerBound <= pageCount {
+                for page in range.lowerBound...min(range.upperBound, pageCount) where seen.insert(page).inserted {
+                    inside.append(page)
+                }
+            }
+            guard range.upperBound != Int.max, range.upperBound > pageCount else { continue }
+            for page in max(range.lowerBound, pageCount + 1)...range.upperBound {
+                guard outside.count < 100 else { break }
+                if seen.insert(page).inserted { outside.append(page) }
             }
         }
         return (inside, outside)
@@ -80,7 +87,7 @@ public enum ChartSource: Sendable {
     /// The name used in messages.
     public var name: String {
         switch self {
-        case .file(let url): url.path
+        case .file(let url): url.relativePath
         case .data(_, let name): name
         }
     }

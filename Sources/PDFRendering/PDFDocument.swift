@@ -19,7 +19,7 @@ public final class PDFDocument {
     ///   encrypted (without or with a wrong password), or without pages.
     public convenience init(url: URL, password: String? = nil) throws(PDFRenderingError) {
         let path = url.standardizedFileURL.path
-        let name = url.path
+        let name = url.relativePath
         let header: Data
         do {
             guard FileManager.default.fileExists(atPath: path) else { throw PDFRenderingError.fileNotFound(file: name) }

@@ -1,0 +1,87 @@
+import Foundation
+import Testing
+
+/// Runs the built `chartex` binary (scripts/test.sh builds it before `swift test`).
+struct CommandResult {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+}
+
+func chartex(_ arguments: [String]) throws -> CommandResult {
+    let binary = root.appendingPathComponent(".build/debug/chartex")
+    guard FileManager.default.isExecutableFile(atPath: binary.path) else {
+        throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: binary.path + " (run swift build first)"])
+    }
+    let process = Process()
+    process.executableURL = binary
+    process.arguments = arguments
+    process.currentDirectoryURL = root
+    let out = Pipe(), err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    // Read both pipes to the end before waiting, so a full pipe cannot block the child.
+    let outData = out.fileHandleForReading.readDataToEndOfFile()
+    let errData = err.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return CommandResult(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+                         stderr: String(decoding: errData, as: UTF8.self))
+}
+
+@Suite struct CommandLineTests {
+    @Test func plainTextSeparatesPagesWithFormFeeds() throws {
+        let result = try chartex(["ocr", "Samples/discharge-summary-born-digital.pdf"])
+        #expect(result.status == 0)
+        #expect(result.stdout.filter { $0 == "\u{0C}" }.count == 2)
+        #expect(result.stdout.hasPrefix("St. Brigid Regional Hospital PARK, EVELYN R - MRN SB-5520193\n"))
+        #expect(result.stderr.isEmpty, "no progress or noise when stderr is not a terminal")
+    }
+
+    @Test func jsonHasOneDocumentedObjectPerPage() throws {
+        let result = try chartex(["ocr", "--json", "--pages", "1,3", "--jobs", "2", "Samples/packet-nguyen.pdf"])
+        #expect(result.status == 0)
+        let lines = result.stdout.split(separator: "\n")
+        #expect(lines.count == 2)
+        for (line, number) in zip(lines, [1, 3]) {
+            let page = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            #expect(page["number"] as? Int == number)
+            #expect(page["file"] as? String == "Samples/packet-nguyen.pdf")
+            #expect(page["source"] as? String == "ocr")
+            for key in ["width", "height", "rotation", "skew", "meanConfidence", "text", "words", "lines", "blocks", "timings"] {
+                #expect(page[key] != nil, "missing \(key)")
+            }
+            let words = try #require(page["words"] as? [[String: Any]])
+            let first = try #require(words.first)
+            #expect((first["bbox"] as? [Double])?.count == 4)
+            #expect(first["conf"] is Double && first["text"] is String)
+        }
+    }
+
+    @Test func badFilesAreReportedAndTheBatchGoesOn() throws {
+        let result = try chartex(["ocr", "--json", "Tests/Fixtures/jpeg-named.pdf", "Tests/Fixtures/huge-page.pdf",
+                                  "Samples/med-list-fax.pdf", "Tests/Fixtures/encrypted.pdf"])
+        #expect(result.status == 65)
+        #expect(result.stderr.contains("chartex: Tests/Fixtures/jpeg-named.pdf: not a PDF"))
+        #expect(result.stderr.contains("chartex: Tests/Fixtures/huge-page.pdf: page 1:"))
+        #expect(result.stderr.contains("Tests/Fixtures/encrypted.pdf: the PDF is encrypted"))
+        let records = try result.stdout.split(separator: "\n").map {
+            try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
+        }
+        #expect(records.count == 5)  // 2 file errors, 1 page error, 2 pages read
+        #expect(records.filter { $0["error"] != nil }.count == 3)
+        #expect(records.contains { ($0["file"] as? String) == "Samples/med-list-fax.pdf" && ($0["text"] as? String)?.contains("NKDA") == true })
+    }
+
+    @Test func passwordOpensEncryptedFiles() throws {
+        let result = try chartex(["ocr", "--password", "chartex-test", "--pages", "2", "Tests/Fixtures/encrypted.pdf"])
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("Discharge Medications"))
+    }
+
+    @Test(arguments: [["ocr", "--pages", "x", "Samples/med-list-fax.pdf"], ["ocr", "--dpi", "5", "a.pdf"], ["ocr"], ["frobnicate"]])
+    func usageErrorsExitWith64(arguments: [String]) throws {
+        let result = try chartex(arguments)
+        #expect(result.status == 64)
+    }
+}
