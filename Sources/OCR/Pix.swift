@@ -40,10 +40,14 @@ final class Pix {
     var height: Int { Int(pointer.pointee.h) }
 
     /// Replaces the image with `transform`'s result when it returns one.
+    ///
+    /// Leptonica functions such as `pixFindSkewAndDeskew` return a *clone* of their input (the
+    /// same PIX with its reference count raised) when they have nothing to do: that reference
+    /// is released here too, or the page image would leak.
     func replace(_ transform: (UnsafeMutablePointer<PIX>) -> UnsafeMutablePointer<PIX>?) {
-        guard let new = transform(pointer), new != pointer else { return }
+        guard let new = transform(pointer) else { return }
         var old: UnsafeMutablePointer<PIX>? = pointer
-        pixDestroy(&old)
+        pixDestroy(&old)  // drops one reference; frees the image only when it was a new one
         pointer = new
     }
 }

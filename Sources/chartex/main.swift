@@ -1,6 +1,6 @@
 import ArgumentParser
 import OCR
 
-// Tesseract reads OMP_THREAD_LIMIT once, at load: re-exec with it set before anything runs.
-ThreadLimit.ensureSingleThreadedOpenMP()
+// OMP_THREAD_LIMIT and the malloc tunables are read once, at load: re-exec with them set first.
+ProcessEnvironment.reexecIfNeeded()
 Chartex.main()
