@@ -15,6 +15,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // System-library shims: a module map and one header each, nothing else.
@@ -24,21 +25,32 @@ let package = Package(
                        providers: [.apt(["libtesseract-dev"])]),
         .systemLibrary(name: "CLeptonica", pkgConfig: "lept",
                        providers: [.apt(["libleptonica-dev"])]),
+        .systemLibrary(name: "CMalloc"),
 
         // Plain value types shared by every stage: boxes, words, lines, page readings.
         .target(name: "ChartModel", swiftSettings: swiftSettings),
         // The only importer of CPoppler.
         .target(name: "PDFRendering", dependencies: ["CPoppler", "ChartModel"],
                 swiftSettings: swiftSettings),
-        // The only importer of CTesseract and CLeptonica.
-        .target(name: "OCR", dependencies: ["CTesseract", "CLeptonica", "ChartModel"],
+        // The only importer of CTesseract, CLeptonica and CMalloc.
+        .target(name: "OCR", dependencies: ["CTesseract", "CLeptonica", "CMalloc", "ChartModel"],
                 swiftSettings: swiftSettings),
         // Reads whole charts: text layer or OCR per page, on N joined threads, in page order.
         .target(name: "ChartReading", dependencies: ["PDFRendering", "OCR", "ChartModel"],
                 swiftSettings: swiftSettings),
+        // The store: GRDB over one SQLite file; the only importer of GRDBSQLite.
+        .target(name: "Storage", dependencies: [
+            "ChartModel",
+            .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "GRDBSQLite", package: "GRDB.swift"),
+        ], resources: [.copy("../../Migrations")], swiftSettings: swiftSettings),
+        // Intake and the durable-queue worker: reads documents and commits them page by page.
+        .target(name: "Worker", dependencies: ["ChartReading", "ChartModel", "Storage"],
+                swiftSettings: swiftSettings),
         // The executable: argument parsing and output only.
         .executableTarget(name: "chartex", dependencies: [
-            "ChartReading", "ChartModel", "OCR",
+            "ChartReading", "ChartModel", "OCR", "Storage", "Worker",
+            .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: swiftSettings),
 
@@ -48,10 +60,14 @@ let package = Package(
                     swiftSettings: swiftSettings),
         .testTarget(name: "OCRTests", dependencies: ["OCR", "PDFRendering", "ChartModel"],
                     swiftSettings: swiftSettings),
+        .testTarget(name: "StorageTests", dependencies: ["Storage", "ChartModel",
+                                                         .product(name: "GRDB", package: "GRDB.swift")],
+                    swiftSettings: swiftSettings),
         .testTarget(name: "ChartReadingTests", dependencies: ["ChartReading", "ChartModel", "OCR"],
                     swiftSettings: swiftSettings),
         // Runs Samples/ through real Poppler and Tesseract, and the built `chartex` binary.
-        .testTarget(name: "EndToEndTests", dependencies: ["ChartReading", "ChartModel"],
+        .testTarget(name: "EndToEndTests", dependencies: ["ChartReading", "ChartModel", "Storage",
+                                                          .product(name: "GRDB", package: "GRDB.swift")],
                     swiftSettings: swiftSettings),
     ]
 )

@@ -74,8 +74,12 @@ public final class ChartReader: @unchecked Sendable {
     /// - Returns: the document's page count.
     /// - Throws: `ReadError` when the document as a whole cannot be read (not a PDF, damaged,
     ///   encrypted, no pages, too many pages). Page failures arrive as `.failed` outcomes.
+    ///
+    /// When `shouldStop` turns true, no further page is started; pages already started are
+    /// finished and handed to `onPage`, then `read` returns.
     @discardableResult
     public func read(_ source: ChartSource, options: ReadOptions = ReadOptions(),
+                     shouldStop: () -> Bool = { false },
                      onPage: (PageOutcome) -> Void) throws(ReadError) -> Int {
         readLock.lock()
         defer { readLock.unlock() }
@@ -89,7 +93,8 @@ public final class ChartReader: @unchecked Sendable {
             throw ReadError(file: source.name, page: nil,
                             message: "the PDF has \(pageCount) pages, over the limit of \(options.maxPages) (raise it with --max-pages)")
         }
-        let (pages, missing) = options.pages?.pages(of: pageCount) ?? (Array(1...pageCount), [])
+        var (pages, missing) = options.pages?.pages(of: pageCount) ?? (Array(1...pageCount), [])
+        pages.removeAll { options.skipPages.contains($0) }
 
         condition.lock()
         nextBatch += 1
@@ -99,13 +104,25 @@ public final class ChartReader: @unchecked Sendable {
         let window = threads * 2
         var submitted = 0
         var emitted = 0
-        while emitted < pages.count {
+        var halted = false
+        while emitted < (halted ? submitted : pages.count) {
             condition.lock()
-            while submitted < pages.count && submitted - emitted < window {
+            if !halted && shouldStop() {
+                halted = true
+                // Pages queued but not started are dropped; started ones are finished.
+                let unstarted = queue.filter { $0.batch == batch }.map(\.slot)
+                queue.removeAll { $0.batch == batch }
+                submitted = unstarted.min() ?? submitted
+            }
+            while !halted && submitted < pages.count && submitted - emitted < window {
                 queue.append(PageJob(slot: submitted, batch: batch, source: source, page: pages[submitted],
-                                  options: options))
+                                     options: options))
                 submitted += 1
                 condition.signal()
+            }
+            if halted && emitted >= submitted {
+                condition.unlock()
+                break
             }
             while results[emitted] == nil && !stopping { condition.wait() }
             let outcome = results.removeValue(forKey: emitted)
@@ -116,6 +133,7 @@ public final class ChartReader: @unchecked Sendable {
             onPage(outcome)
             emitted += 1
         }
+        if halted { return pageCount }
         for page in missing {
             onPage(.failed(ReadError(file: source.name, page: page,
                                      message: "no such page (the PDF has \(pageCount))")))
@@ -160,6 +178,7 @@ public final class ChartReader: @unchecked Sendable {
                 outcome = .failed(ReadError(file: task.source.name, page: task.page, message: Self.reason(error)))
             }
 
+            ProcessEnvironment.releaseFreedMemory(overMegabytes: task.options.memoryBudgetMegabytes)
             condition.lock()
             results[task.slot] = outcome
             condition.broadcast()

@@ -8,6 +8,8 @@ public struct ReadOptions: Sendable, Hashable {
     public var dpi: Double = 300
     /// 1-based page numbers to read; nil reads them all.
     public var pages: PageSelection?
+    /// Pages not to read (already stored by an earlier, interrupted run).
+    public var skipPages: Set<Int> = []
     /// Password of an encrypted PDF.
     public var password: String?
     /// Pages larger than this many megapixels at `dpi` fail instead of rendering (100 MP is
@@ -15,6 +17,9 @@ public struct ReadOptions: Sendable, Hashable {
     public var maxPageMegapixels: Double = 100
     /// Documents with more pages than this fail as a whole.
     public var maxPages = 5_000
+    /// When the process holds more memory than this after a page, freed memory is handed back
+    /// to the system (which costs some speed, so it only happens over the budget).
+    public var memoryBudgetMegabytes = 200
     /// OCR every page, even born-digital ones.
     public var forceOCR = false
     /// Orientation detection, deskew and the per-page OCR time limit.

@@ -93,30 +93,29 @@ public final class TesseractEngine {
 
     /// Reads `image`: turns it upright, straightens it, recognises it.
     public func recognize(_ image: PageImage, options: OCROptions = OCROptions()) throws(OCRError) -> OCRResult {
-        let original = try Pix(image)
-        if options.skipBlankPages, Self.isBlank(original, dpi: image.dpi) {
+        if options.skipBlankPages, Self.isBlank(try Pix(image), dpi: image.dpi) {
             let scale = 72 / image.dpi
-            return OCRResult(segments: [], rotation: 0, skew: 0, width: Double(original.width) * scale,
-                             height: Double(original.height) * scale, timings: PageTimings())
+            return OCRResult(segments: [], rotation: 0, skew: 0, width: Double(image.width) * scale,
+                             height: Double(image.height) * scale, timings: PageTimings())
         }
         var orientationTime = 0.0
         var rotation = 0
         if options.orientation == .always {
             let start = DispatchTime.now()
-            rotation = detectRotation(original, dpi: image.dpi, minimumConfidence: options.minimumOrientationConfidence)
+            rotation = detectRotation(try Pix(image), dpi: image.dpi, minimumConfidence: options.minimumOrientationConfidence)
             orientationTime = start.millisecondsSince
         }
-        var result = try pass(original, rotation: rotation, dpi: image.dpi, options: options)
+        var result = try pass(image, rotation: rotation, options: options)
         if options.orientation == .auto {
             let words = result.segments.reduce(0) { $0 + $1.count }
             if words < options.orientationCheckWords
                 || (result.meanConfidence ?? 0) < options.orientationCheckConfidence {
                 let start = DispatchTime.now()
-                let turn = detectRotation(original, dpi: image.dpi,
+                let turn = detectRotation(try Pix(image), dpi: image.dpi,
                                           minimumConfidence: options.minimumOrientationConfidence)
                 orientationTime = start.millisecondsSince
                 if turn != 0 {
-                    let turned = try pass(original, rotation: turn, dpi: image.dpi, options: options)
+                    let turned = try pass(image, rotation: turn, options: options)
                     orientationTime += turned.timings.total
                     if (turned.meanConfidence ?? 0) > (result.meanConfidence ?? 0) {
                         orientationTime += result.timings.total - turned.timings.total
@@ -152,11 +151,15 @@ public final class TesseractEngine {
         return true
     }
 
-    /// One reading of `source` turned `rotation` degrees clockwise, deskewed when asked.
-    private func pass(_ source: Pix, rotation: Int, dpi: Double, options: OCROptions) throws(OCRError) -> OCRResult {
-        guard let copy = rotation == 0 ? pixCopy(nil, source.pointer) : pixRotateOrth(source.pointer, Int32(rotation / 90))
-        else { throw .imageFailed(reason: "Leptonica could not copy the page") }
-        let pix = Pix(owning: copy)
+    /// One reading of `image` turned `rotation` degrees clockwise, deskewed when asked. Each
+    /// pass builds its own PIX from the page image, so at most two page-sized PIX (before and
+    /// after deskew) live at once.
+    private func pass(_ image: PageImage, rotation: Int, options: OCROptions) throws(OCRError) -> OCRResult {
+        let pix = try Pix(image)
+        let dpi = image.dpi
+        if rotation != 0 {
+            pix.replace { pixRotateOrth($0, Int32(rotation / 90)) }
+        }
         var timings = PageTimings()
         var skew = 0.0
         if options.deskew {

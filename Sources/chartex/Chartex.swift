@@ -1,4 +1,6 @@
 import ArgumentParser
+import Foundation
+import Storage
 
 /// The `chartex` command line.
 struct Chartex: ParsableCommand {
@@ -6,15 +8,34 @@ struct Chartex: ParsableCommand {
         commandName: "chartex",
         abstract: "Turn scanned medical charts (PDF) into validated, queryable facts.",
         discussion: """
-            Exit codes: 0 all input read; 64 usage error; 65 one or more files or pages could \
-            not be read (the rest were); 70 internal error.
+            Exit codes: 0 all well; 64 usage error; 65 one or more input files or pages could \
+            not be read (the rest were); 66 no such database or document; 70 internal error.
             """,
         version: "0.1.0",
-        subcommands: [Ocr.self])
+        subcommands: [Ocr.self, Ingest.self, RunWorker.self, Status.self, Documents.self, Show.self, Search.self,
+                      Sql.self, Export.self])
+
+    /// Runs a command, turning failures into a message on stderr and the right exit code.
+    static func run(_ body: () throws -> Void) throws {
+        do {
+            try body()
+        } catch let failure as CommandFailure {
+            FileHandle.standardError.write(Data("chartex: \(failure.message)\n".utf8))
+            throw failure.exitCode
+        } catch let error as StorageError {
+            FileHandle.standardError.write(Data("chartex: \(error)\n".utf8))
+            switch error {
+            case .documentNotFound, .ambiguousDocument: throw ExitStatus.notFound
+            case .readOnlyViolation: throw ExitStatus.inputFailed
+            default: throw ExitStatus.internalError
+            }
+        }
+    }
 }
 
 /// Exit codes shared by every command (sysexits.h values).
 enum ExitStatus {
     static let inputFailed = ExitCode(65)
+    static let notFound = ExitCode(66)
     static let internalError = ExitCode(70)
 }

@@ -2,7 +2,6 @@ import ArgumentParser
 import ChartModel
 import ChartReading
 import Foundation
-import OCR
 
 extension Chartex {
     /// `chartex ocr`: read PDFs and print their text, or per-page JSON.
@@ -25,64 +24,18 @@ extension Chartex {
         @Option(help: "Pages to read, e.g. 1-3,7 or 5- (default: all).")
         var pages: String?
 
-        @Option(help: "Resolution to render pages at for OCR.")
-        var dpi: Double = 300
-
-        @Option(help: "Pages read in parallel (default: the number of cores).")
-        var jobs: Int?
-
-        @Option(help: "Password of encrypted PDFs.")
-        var password: String?
-
-        @Option(help: "Fail pages that would render to more megapixels than this.")
-        var maxPageMegapixels: Double = 100
-
-        @Option(help: "Fail documents with more pages than this.")
-        var maxPages: Int = 5_000
-
-        @Option(help: "Seconds of OCR allowed per page.")
-        var pageTimeLimit: Double = 120
-
-        @Flag(help: "OCR every page, even pages with a born-digital text layer.")
-        var forceOcr = false
-
-        @Option(help: "Page orientation: auto (check pages that read poorly), always (check every page) or off.")
-        var orientation: OrientationMode = .auto
-
-        @Flag(help: "Do not straighten skewed pages.")
-        var noDeskew = false
-
-        @Option(help: "Tesseract language(s), e.g. eng or eng+spa.")
-        var language = "eng"
-
-        @Option(help: "Folder holding Tesseract's .traineddata files.")
-        var tessdata: String?
+        @OptionGroup var reading: ReadingArguments
 
         func validate() throws {
             if let pages, PageSelection(pages) == nil {
                 throw ValidationError("--pages '\(pages)' is not a page list like 1-3,7")
             }
-            guard (50...1200).contains(dpi) else { throw ValidationError("--dpi must be between 50 and 1200") }
-            if let jobs, jobs < 1 || jobs > 256 { throw ValidationError("--jobs must be between 1 and 256") }
-            guard maxPageMegapixels > 0, maxPages > 0, pageTimeLimit > 0 else {
-                throw ValidationError("limits must be positive")
-            }
         }
 
         func run() throws {
-            var options = ReadOptions()
-            options.dpi = dpi
+            var options = reading.options
             options.pages = pages.flatMap(PageSelection.init)
-            options.password = password
-            options.maxPageMegapixels = maxPageMegapixels
-            options.maxPages = maxPages
-            options.forceOCR = forceOcr
-            options.ocr.orientation = orientation
-            options.ocr.deskew = !noDeskew
-            options.ocr.timeLimit = pageTimeLimit
-
-            let reader = ChartReader(threads: jobs ?? ProcessInfo.processInfo.activeProcessorCount,
-                                     language: language, tessdata: tessdata)
+            let reader = reading.makeReader()
             defer { reader.shutdown() }
             let output = OutputWriter(json: json)
             var failures = 0
@@ -108,5 +61,3 @@ extension Chartex {
         }
     }
 }
-
-extension OrientationMode: ExpressibleByArgument {}

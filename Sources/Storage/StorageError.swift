@@ -1,0 +1,19 @@
+/// Why a store operation failed.
+public enum StorageError: Error, Sendable, CustomStringConvertible {
+    case cannotCreate(path: String, reason: String)
+    case migrationsMissing
+    case documentNotFound(reference: String)
+    case ambiguousDocument(reference: String, candidates: [String])
+    case readOnlyViolation(message: String)
+
+    public var description: String {
+        switch self {
+        case .cannotCreate(let path, let reason): "cannot create the database \(path): \(reason)"
+        case .migrationsMissing: "the Migrations folder is missing from the Chartex installation"
+        case .documentNotFound(let reference): "no document matches '\(reference)' (give an id, a sha256 prefix or a file name)"
+        case .ambiguousDocument(let reference, let candidates):
+            "'\(reference)' matches several documents: \(candidates.joined(separator: ", "))"
+        case .readOnlyViolation(let message): "refused: the sql command is read-only (\(message))"
+        }
+    }
+}

@@ -1,0 +1,157 @@
+import ChartModel
+import ChartReading
+import Foundation
+import Storage
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// How a worker holds jobs.
+public struct WorkerOptions: Sendable {
+    /// A job's lease lasts this long and is renewed after every page; a worker that dies
+    /// loses its jobs to others when the lease runs out (sooner on the same host, where a dead
+    /// owner's process id is checked).
+    public var leaseSeconds: Double = 120
+    /// How often `--follow` looks for new jobs.
+    public var pollSeconds: Double = 1
+    /// A document whose processing killed its worker this many times is marked failed.
+    public var maxAttempts = 3
+
+    public init() {}
+}
+
+/// What happened to one document.
+public struct DocumentOutcome: Sendable {
+    public var documentId: Int64
+    public var path: String
+    public var status: DocumentStatus
+    public var error: String?
+    public var pagesRead: Int
+    public var pagesFailed: Int
+}
+
+/// Something a worker reports as it goes (for progress and logs: never page text).
+public enum WorkerEvent: Sendable {
+    case started(documentId: Int64, path: String, resumedPages: Int)
+    case page(documentId: Int64, number: Int, failed: String?)
+    case finished(DocumentOutcome)
+    case released(documentId: Int64)
+}
+
+/// Drains the durable queue: claims a job, reads its document page by page with a
+/// `ChartReader`, commits every page (and its words) in its own transaction, and marks the
+/// document done. Safe to kill at any moment: a restarted worker reads only the missing pages.
+public final class ImportWorker {
+    private let database: AppDatabase
+    private let reader: ChartReader
+    private let readOptions: ReadOptions
+    private let options: WorkerOptions
+    private let stop: StopFlag
+    private let onEvent: (WorkerEvent) -> Void
+    /// `host:pid:random`, written into the jobs this worker holds.
+    public let owner: String
+
+    public init(database: AppDatabase, reader: ChartReader, readOptions: ReadOptions, options: WorkerOptions = WorkerOptions(),
+                stop: StopFlag, onEvent: @escaping (WorkerEvent) -> Void = { _ in }) {
+        self.database = database
+        self.reader = reader
+        self.readOptions = readOptions
+        self.options = options
+        self.stop = stop
+        self.onEvent = onEvent
+        owner = "\(ProcessInfo.processInfo.hostName):\(getpid()):\(UUID().uuidString.prefix(8))"
+    }
+
+    /// Processes jobs until the queue is empty (or, with `follow`, until stopped).
+    public func run(follow: Bool) throws -> [DocumentOutcome] {
+        var outcomes: [DocumentOutcome] = []
+        while !stop.isSet {
+            guard let job = try database.claimJob(owner: owner, leaseSeconds: options.leaseSeconds,
+                                                  maxAttempts: options.maxAttempts, isOwnerDead: Self.isDeadLocalOwner)
+            else {
+                guard follow else { break }
+                let deadline = Date().addingTimeInterval(options.pollSeconds)
+                while !stop.isSet && Date() < deadline { Thread.sleep(forTimeInterval: 0.1) }
+                continue
+            }
+            if let outcome = try process(job) { outcomes.append(outcome) }
+        }
+        return outcomes
+    }
+
+    /// A lease owner on this host whose process is gone.
+    @Sendable static func isDeadLocalOwner(_ owner: String) -> Bool {
+        let parts = owner.split(separator: ":")
+        guard parts.count >= 3, String(parts[0]) == ProcessInfo.processInfo.hostName,
+              let pid = Int32(parts[1]), pid != getpid() else { return false }
+        return kill(pid, 0) != 0 && errno == ESRCH
+    }
+
+    private func process(_ job: ClaimedJob) throws -> DocumentOutcome? {
+        let url = URL(fileURLWithPath: job.path)
+        let stored = try database.storedPageNumbers(documentId: job.documentId)
+        onEvent(.started(documentId: job.documentId, path: job.path, resumedPages: stored.count))
+
+        let sha: String
+        do {
+            sha = try SHA256.hex(ofFileAt: url)
+        } catch {
+            return try fail(job, "cannot read the file: \(error.localizedDescription)")
+        }
+        guard sha == job.sha256 else {
+            return try fail(job, "the file changed after it was queued (its SHA-256 differs)")
+        }
+
+        var options = readOptions
+        options.skipPages = stored
+        var storeError: (any Error)?
+        var read = 0, failed = 0
+        do {
+            let pageCount = try reader.read(.file(url), options: options, shouldStop: { stop.isSet || storeError != nil }) { outcome in
+                guard storeError == nil else { return }
+                do {
+                    switch outcome {
+                    case .read(let page):
+                        try database.savePage(page, documentId: job.documentId, jobId: job.jobId, owner: owner,
+                                              leaseSeconds: self.options.leaseSeconds)
+                        read += 1
+                        onEvent(.page(documentId: job.documentId, number: page.number, failed: nil))
+                    case .failed(let error):
+                        try database.saveFailedPage(number: error.page ?? 0, error: error.message,
+                                                    documentId: job.documentId, jobId: job.jobId, owner: owner,
+                                                    leaseSeconds: self.options.leaseSeconds)
+                        failed += 1
+                        onEvent(.page(documentId: job.documentId, number: error.page ?? 0, failed: error.message))
+                    }
+                } catch {
+                    storeError = error
+                }
+            }
+            if let storeError { throw storeError }
+            try database.setPageCount(pageCount, documentId: job.documentId)
+            let done = try database.storedPageNumbers(documentId: job.documentId)
+            if stop.isSet && done.count < pageCount {
+                try database.releaseJob(jobId: job.jobId, owner: owner)
+                onEvent(.released(documentId: job.documentId))
+                return nil
+            }
+            try database.finishDocument(documentId: job.documentId, jobId: job.jobId)
+        } catch let error as ReadError {
+            return try fail(job, error.message)
+        }
+        let document = try database.resolveDocument(String(job.documentId))
+        let outcome = DocumentOutcome(documentId: job.documentId, path: job.path, status: document.status,
+                                      error: document.error, pagesRead: read, pagesFailed: failed)
+        onEvent(.finished(outcome))
+        return outcome
+    }
+
+    private func fail(_ job: ClaimedJob, _ message: String) throws -> DocumentOutcome {
+        try database.failDocument(documentId: job.documentId, jobId: job.jobId, error: message)
+        let outcome = DocumentOutcome(documentId: job.documentId, path: job.path, status: .failed, error: message,
+                                      pagesRead: 0, pagesFailed: 0)
+        onEvent(.finished(outcome))
+        return outcome
+    }
+}

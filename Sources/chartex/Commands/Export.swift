@@ -1,0 +1,68 @@
+import ArgumentParser
+import Foundation
+import Storage
+
+extension Chartex {
+    /// `chartex export`: JSON or NDJSON with provenance.
+    struct Export: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Export documents, pages (lines with boxes) and facts (with evidence) as JSON or NDJSON.",
+            discussion: """
+                json: one object {format, version, exportedAt, documents: [...]}. ndjson: one document \
+                object per line. Layout: docs/export.md, Schemas/export.schema.json. Files written \
+                with --out are created with mode 0600. Every export is recorded in the audit log.
+                """)
+
+        enum Format: String, ExpressibleByArgument, CaseIterable { case json, ndjson }
+
+        @Option(help: "json or ndjson.") var format: Format = .json
+        @Option(help: "Only this document (id, sha256 prefix or file name).") var document: String?
+        @Option(help: "Write to this file instead of stdout.") var out: String?
+        @OptionGroup var database: DatabaseArguments
+
+        struct Envelope: Encodable {
+            var format = "chartex-export"
+            var version = 1
+            var exportedAt: String
+            var documents: [ExportedDocument]
+        }
+
+        func run() throws {
+            try Chartex.run {
+                let store = try database.openExisting()
+                let documents = try document.map { [try store.resolveDocument($0)] } ?? store.documents()
+                let sink: FileHandle
+                if let out {
+                    _ = FileManager.default.createFile(atPath: out, contents: nil, attributes: [.posixPermissions: 0o600])
+                    guard let handle = FileHandle(forWritingAtPath: out) else {
+                        throw CommandFailure(message: "\(out): cannot write", exitCode: ExitStatus.internalError)
+                    }
+                    sink = handle
+                } else {
+                    sink = FileHandle.standardOutput
+                }
+                defer { if out != nil { try? sink.close() } }
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+                switch format {
+                case .ndjson:
+                    for document in documents {
+                        var line = try encoder.encode(try store.exportDocument(document))
+                        line.append(0x0A)
+                        sink.write(line)
+                    }
+                case .json:
+                    encoder.outputFormatting.insert(.prettyPrinted)
+                    let formatter = ISO8601DateFormatter()
+                    let envelope = Envelope(exportedAt: formatter.string(from: Date()),
+                                            documents: try documents.map(store.exportDocument))
+                    var data = try encoder.encode(envelope)
+                    data.append(0x0A)
+                    sink.write(data)
+                }
+                try store.audit("export", documentId: documents.count == 1 ? documents[0].id : nil,
+                                detail: "\(format.rawValue), \(documents.count) documents" + (out.map { " to \($0)" } ?? ""))
+            }
+        }
+    }
+}

@@ -1,0 +1,70 @@
+import ArgumentParser
+import ChartReading
+import Foundation
+import OCR
+
+/// How pages are read: shared by `ocr`, `ingest` and `worker`.
+struct ReadingArguments: ParsableArguments {
+    @Option(help: "Resolution to render pages at for OCR.")
+    var dpi: Double = 300
+
+    @Option(help: "Pages read in parallel (default: the number of cores).")
+    var jobs: Int?
+
+    @Option(help: "Password of encrypted PDFs.")
+    var password: String?
+
+    @Option(help: "Fail pages that would render to more megapixels than this.")
+    var maxPageMegapixels: Double = 100
+
+    @Option(help: "Fail documents with more pages than this.")
+    var maxPages: Int = 5_000
+
+    @Option(help: "Seconds of OCR allowed per page.")
+    var pageTimeLimit: Double = 120
+
+    @Flag(help: "OCR every page, even pages with a born-digital text layer.")
+    var forceOcr = false
+
+    @Option(help: "Page orientation: auto (check pages that read poorly), always (check every page) or off.")
+    var orientation: OrientationMode = .auto
+
+    @Flag(help: "Do not straighten skewed pages.")
+    var noDeskew = false
+
+    @Option(help: "Tesseract language(s), e.g. eng or eng+spa.")
+    var language = "eng"
+
+    @Option(help: "Folder holding Tesseract's .traineddata files.")
+    var tessdata: String?
+
+    func validate() throws {
+        guard (50...1200).contains(dpi) else { throw ValidationError("--dpi must be between 50 and 1200") }
+        if let jobs, jobs < 1 || jobs > 256 { throw ValidationError("--jobs must be between 1 and 256") }
+        guard maxPageMegapixels > 0, maxPages > 0, pageTimeLimit > 0 else {
+            throw ValidationError("limits must be positive")
+        }
+    }
+
+    /// The reading options these arguments describe.
+    var options: ReadOptions {
+        var options = ReadOptions()
+        options.dpi = dpi
+        options.password = password
+        options.maxPageMegapixels = maxPageMegapixels
+        options.maxPages = maxPages
+        options.forceOCR = forceOcr
+        options.ocr.orientation = orientation
+        options.ocr.deskew = !noDeskew
+        options.ocr.timeLimit = pageTimeLimit
+        return options
+    }
+
+    /// A reader with `--jobs` threads.
+    func makeReader() -> ChartReader {
+        ChartReader(threads: jobs ?? ProcessInfo.processInfo.activeProcessorCount, language: language,
+                    tessdata: tessdata)
+    }
+}
+
+extension OrientationMode: ExpressibleByArgument {}

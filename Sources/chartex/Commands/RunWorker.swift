@@ -1,0 +1,41 @@
+import ArgumentParser
+import Foundation
+import ChartReading
+import Worker
+
+extension Chartex {
+    /// `chartex worker`: drain the durable queue.
+    struct RunWorker: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "worker",
+            abstract: "Process queued documents; with --follow, keep waiting for more.",
+            discussion: """
+                SIGINT or SIGTERM: the page being read is finished and committed, the rest of the \
+                document goes back to the queue, and the worker exits 0. Jobs held by a worker that \
+                died are taken over when their lease runs out (at once when it ran on this host).
+                """)
+
+        @Flag(help: "Keep running and wait for new jobs.")
+        var follow = false
+
+        @OptionGroup var database: DatabaseArguments
+        @OptionGroup var reading: ReadingArguments
+        @OptionGroup var worker: WorkerArguments
+
+        func run() throws {
+            try Chartex.run {
+                let store = try database.open()
+                let trap = SignalTrap()
+                let reader = reading.makeReader()
+                defer { reader.shutdown() }
+                let progress = WorkerProgress()
+                let runner = ImportWorker(database: store, reader: reader, readOptions: reading.options,
+                                          options: worker.options, stop: trap.flag, onEvent: progress.report)
+                let outcomes = try runner.run(follow: follow)
+                progress.finish()
+                let summary = IngestSummary(queued: 0, alreadyImported: 0, outcomes: outcomes, problems: [], enqueueOnly: false)
+                print("processed \(outcomes.count) documents: completed \(summary.completed), partial \(summary.partial), failed \(summary.failed)")
+            }
+        }
+    }
+}

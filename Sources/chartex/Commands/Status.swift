@@ -1,0 +1,211 @@
+import ArgumentParser
+import Foundation
+import GRDB
+import Storage
+
+extension Chartex {
+    /// `chartex status`: the queue and what is stored.
+    struct Status: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show the queue and counts of what is stored.")
+
+        @Flag(help: "Print JSON.") var json = false
+        @OptionGroup var database: DatabaseArguments
+
+        func run() throws {
+            try Chartex.run {
+                let status = try database.openExisting().status()
+                if json { return printJSON(status) }
+                print("database: \(database.resolvedPath)")
+                print("documents: " + DocumentStatus.allCases.map { "\($0.rawValue) \(status.documents[$0.rawValue] ?? 0)" }.joined(separator: ", "))
+                print("jobs: " + JobState.allCases.map { "\($0.rawValue) \(status.jobs[$0.rawValue] ?? 0)" }.joined(separator: ", "))
+                print("pages: \(status.pages) (\(status.failedPages) failed), words: \(status.words), facts: \(status.facts)")
+            }
+        }
+    }
+
+    /// `chartex documents`: every stored document.
+    struct Documents: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List stored documents.")
+
+        @Flag(help: "Print JSON.") var json = false
+        @OptionGroup var database: DatabaseArguments
+
+        func run() throws {
+            try Chartex.run {
+                let documents = try database.openExisting().documents()
+                if json { return printJSON(documents) }
+                print(["id", "sha256", "pages", "status", "file", "error"].joined(separator: "\t"))
+                for d in documents {
+                    print(["\(d.id!)", String(d.sha256.prefix(12)), d.pageCount.map(String.init) ?? "-", d.status.rawValue,
+                           d.fileName, d.error ?? ""].joined(separator: "\t"))
+                }
+            }
+        }
+    }
+
+    /// `chartex show DOC`: one document and its pages.
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show a document: its pages, sources, confidences and errors.",
+            discussion: "DOC is a document id, a unique prefix of its sha256, or its file name.")
+
+        @Argument(help: "The document.") var document: String
+        @Flag(help: "Print the text of every page too.") var text = false
+        @Flag(help: "Print JSON.") var json = false
+        @OptionGroup var database: DatabaseArguments
+
+        struct Output: Encodable {
+            var document: DocumentRecord
+            var pages: [PageSummary]
+        }
+
+        struct PageSummary: Encodable {
+            var number: Int
+            var status: String
+            var error: String?
+            var source: String?
+            var meanConfidence: Double?
+            var rotation: Int?
+            var skew: Double?
+            var blank: Bool
+            var words: Int
+            var text: String?
+        }
+
+        func run() throws {
+            try Chartex.run {
+                let store = try database.openExisting()
+                let document = try store.resolveDocument(self.document)
+                let counts = try store.writer.read { db in
+                    try [Int: Int](uniqueKeysWithValues: Row.fetchAll(db, sql: """
+                        SELECT p.number, count(w.ordinal) FROM page p LEFT JOIN word w ON w.pageId = p.id
+                        WHERE p.documentId = ? GROUP BY p.id
+                        """, arguments: [document.id!]).map { ($0[0], $0[1]) })
+                }
+                let pages = try store.pages(documentId: document.id!).map { p in
+                    PageSummary(number: p.number, status: p.status, error: p.error, source: p.source,
+                                meanConfidence: p.meanConfidence, rotation: p.rotation, skew: p.skew, blank: p.blank,
+                                words: counts[p.number] ?? 0, text: (text || json) ? p.text : nil)
+                }
+                if json { return printJSON(Output(document: document, pages: pages)) }
+                print("document \(document.id!): \(document.fileName)")
+                print("  sha256 \(document.sha256)")
+                print("  \(document.size) bytes, \(document.pageCount.map(String.init) ?? "?") pages, \(document.status.rawValue)"
+                      + (document.error.map { ": \($0)" } ?? ""))
+                print("  imported \(document.importedAt)" + (document.completedAt.map { ", done \($0)" } ?? ""))
+                print(["page", "status", "source", "conf", "rotation", "skew", "words", "error"].joined(separator: "\t"))
+                for p in pages {
+                    print(["\(p.number)", p.blank ? "blank" : p.status, p.source ?? "-",
+                           p.meanConfidence.map { String(format: "%.1f", $0) } ?? "-", p.rotation.map(String.init) ?? "-",
+                           p.skew.map { String(format: "%.2f", $0) } ?? "-", "\(p.words)", p.error ?? ""].joined(separator: "\t"))
+                    if text, let body = p.text { print(body + "\n\u{0C}") }
+                }
+            }
+        }
+    }
+
+    /// `chartex search`: full-text search over page text.
+    struct Search: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Search page text (SQLite FTS5): document, page and a highlighted snippet.",
+            discussion: "Plain words must all occur on the page; \"quoted phrases\", OR and prefix* work too.")
+
+        @Argument(help: "What to look for.") var query: String
+        @Option(help: "Only this document (id, sha256 prefix or file name).") var document: String?
+        @Option(help: "At most this many hits.") var limit = 20
+        @Flag(help: "Print JSON.") var json = false
+        @OptionGroup var database: DatabaseArguments
+
+        func run() throws {
+            try Chartex.run {
+                let store = try database.openExisting()
+                let id = try document.map { try store.resolveDocument($0).id! }
+                let hits = try store.search(query, documentId: id, limit: limit)
+                if json { return printJSON(hits) }
+                for hit in hits {
+                    print("\(hit.documentId)\t\(hit.fileName)\tpage \(hit.page)\t\(hit.snippet.replacingOccurrences(of: "\n", with: " "))")
+                }
+                if hits.isEmpty { FileHandle.standardError.write(Data("no matches\n".utf8)) }
+            }
+        }
+    }
+
+    /// `chartex sql`: read-only SQL.
+    struct Sql: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run a read-only SQL query against the store.",
+            discussion: """
+                The connection is opened read-only with query_only set and ATTACH disabled: \
+                INSERT, UPDATE, DELETE, DDL, ATTACH and writing PRAGMAs are refused by SQLite (exit 65).
+                """)
+
+        @Argument(help: "One SQL statement.") var query: String
+        @Flag(help: "Print JSON (an array of objects).") var json = false
+        @OptionGroup var database: DatabaseArguments
+
+        func run() throws {
+            try Chartex.run {
+                _ = try database.openExisting()  // migrate first, so the schema is there
+                let queue = try AppDatabase.openReadOnly(path: database.resolvedPath)
+                let result: (columns: [String], rows: [[DatabaseValue]])
+                do {
+                    result = try AppDatabase.query(query, in: queue)
+                } catch let error as DatabaseError {
+                    throw CommandFailure(message: "sql: \(error.message ?? "\(error)")", exitCode: ExitStatus.inputFailed)
+                }
+                if json {
+                    let objects = result.rows.map { row in
+                        Dictionary(uniqueKeysWithValues: zip(result.columns, row.map(JSONValue.init)))
+                    }
+                    return printJSON(objects)
+                }
+                print(result.columns.joined(separator: "\t"))
+                for row in result.rows {
+                    print(row.map { JSONValue($0).plain }.joined(separator: "\t"))
+                }
+            }
+        }
+    }
+}
+
+/// A database value as JSON.
+enum JSONValue: Encodable {
+    case null, int(Int64), double(Double), string(String)
+
+    init(_ value: DatabaseValue) {
+        switch value.storage {
+        case .null: self = .null
+        case .int64(let v): self = .int(v)
+        case .double(let v): self = .double(v)
+        case .string(let v): self = .string(v)
+        case .blob(let data): self = .string(data.base64EncodedString())
+        }
+    }
+
+    var plain: String {
+        switch self {
+        case .null: "NULL"
+        case .int(let v): String(v)
+        case .double(let v): String(v)
+        case .string(let v): v.replacingOccurrences(of: "\t", with: " ").replacingOccurrences(of: "\n", with: "\\n")
+        }
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        switch self {
+        case .null: try container.encodeNil()
+        case .int(let v): try container.encode(v)
+        case .double(let v): try container.encode(v)
+        case .string(let v): try container.encode(v)
+        }
+    }
+}
+
+/// Prints a value as pretty, key-sorted JSON.
+func printJSON(_ value: some Encodable) {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    guard let data = try? encoder.encode(value) else { return }
+    print(String(decoding: data, as: UTF8.self))
+}
