@@ -193,6 +193,7 @@ public final class ChartReader: @unchecked Sendable {
     private static func open(_ source: ChartSource, password: String?) throws(PDFRenderingError) -> PDFDocument {
         switch source {
         case .file(let url): try PDFDocument(url: url, password: password)
+        case .path(let path): try PDFDocument(path: path, password: password)
         case .data(let data, let name): try PDFDocument(data: data, name: name, password: password)
         }
     }

@@ -87,12 +87,15 @@ public struct PageSelection: Sendable, Hashable, CustomStringConvertible {
 /// A PDF to read: a file, or bytes with a name for messages.
 public enum ChartSource: Sendable {
     case file(URL)
+    /// A path as raw bytes (for names that are not valid UTF-8).
+    case path(RawPath)
     case data(Data, name: String)
 
     /// The name used in messages.
     public var name: String {
         switch self {
         case .file(let url): url.relativePath
+        case .path(let path): path.display
         case .data(_, let name): name
         }
     }

@@ -53,9 +53,8 @@ public enum ProcessEnvironment {
         guard !missing.isEmpty else { return }
         for (key, value) in missing { setenv(key, value, 1) }
         setenv("CHARTEX_REEXEC", "1", 1)
-        var argv: [UnsafeMutablePointer<CChar>?] = CommandLine.arguments.map { strdup($0) }
-        argv.append(nil)
-        execv("/proc/self/exe", &argv)
-        for pointer in argv { free(pointer) }
+        // The raw argv, not CommandLine.arguments: that decodes arguments as UTF-8 lossily and
+        // would break file names that are not UTF-8.
+        execv("/proc/self/exe", CommandLine.unsafeArgv)
     }
 }

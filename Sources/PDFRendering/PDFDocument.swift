@@ -1,6 +1,9 @@
 import CPoppler
 import ChartModel
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// An open PDF, read through poppler-glib.
 ///
@@ -18,27 +21,41 @@ public final class PDFDocument {
     /// - Throws: `PDFRenderingError` naming the file: not found, empty, not a PDF, damaged,
     ///   encrypted (without or with a wrong password), or without pages.
     public convenience init(url: URL, password: String? = nil) throws(PDFRenderingError) {
-        let path = url.standardizedFileURL.path
-        let name = url.relativePath
-        let header: Data
-        do {
-            guard FileManager.default.fileExists(atPath: path) else { throw PDFRenderingError.fileNotFound(file: name) }
-            let handle = try FileHandle(forReadingFrom: url)
-            defer { try? handle.close() }
-            header = try handle.read(upToCount: 1024) ?? Data()
-        } catch let error as PDFRenderingError {
-            throw error
-        } catch {
-            throw .unreadable(file: name, reason: error.localizedDescription)
-        }
+        try self.init(path: RawPath(url.standardizedFileURL.path), name: url.relativePath, password: password)
+    }
+
+    /// Opens the PDF at `path` (bytes, which need not be UTF-8); `name` is used in messages.
+    public convenience init(path: RawPath, name: String? = nil, password: String? = nil) throws(PDFRenderingError) {
+        let name = name ?? path.display
+        let header = try Self.readHeader(path, name: name)
         try Self.checkHeader(header, name: name)
         var error: UnsafeMutablePointer<GError>?
-        // Poppler wants a file:// URI of an absolute path.
-        let document = g_filename_to_uri(path, nil, &error).flatMap { uri -> OpaquePointer? in
-            defer { g_free(uri) }
-            return poppler_document_new_from_file(uri, password, &error)
+        // Poppler wants a file:// URI of an absolute path; g_filename_to_uri takes raw bytes.
+        var absolute = path
+        if absolute.bytes.first != UInt8(ascii: "/") {
+            absolute = RawPath(FileManager.default.currentDirectoryPath).appending(path.bytes)
+        }
+        let document = absolute.withCString { cPath in
+            g_filename_to_uri(cPath, nil, &error).flatMap { uri -> OpaquePointer? in
+                defer { g_free(uri) }
+                return poppler_document_new_from_file(uri, password, &error)
+            }
         }
         try self.init(opened: document, error: error, name: name, password: password)
+    }
+
+    /// The first 1024 bytes of the file.
+    private static func readHeader(_ path: RawPath, name: String) throws(PDFRenderingError) -> Data {
+        let fd = path.withCString { open($0, O_RDONLY) }
+        guard fd >= 0 else {
+            if errno == ENOENT { throw .fileNotFound(file: name) }
+            throw .unreadable(file: name, reason: String(cString: strerror(errno)))
+        }
+        defer { close(fd) }
+        var buffer = [UInt8](repeating: 0, count: 1024)
+        let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, 1024) }
+        guard count >= 0 else { throw .unreadable(file: name, reason: String(cString: strerror(errno))) }
+        return Data(buffer.prefix(count))
     }
 
     /// Opens a PDF held in memory; `name` is used in error messages.

@@ -21,14 +21,16 @@ public struct ClaimedJob: Sendable {
 
 extension AppDatabase {
     /// Adds a document and its job to the queue, unless the same bytes are already stored.
-    public func enqueue(path: String, fileName: String, sha256: String, size: Int64) throws -> EnqueueResult {
+    /// `path` is what the worker opens (a lossless `file:` URI, see `RawPath.uri`);
+    /// `displayPath` and `fileName` are for people.
+    public func enqueue(path: String, displayPath: String, fileName: String, sha256: String, size: Int64) throws -> EnqueueResult {
         try writer.write { db in
             if let existing = try DocumentRecord.filter(Column("sha256") == sha256).fetchOne(db) {
                 return .duplicate(documentId: existing.id!, status: existing.status)
             }
             let now = Timestamp.now()
-            var document = DocumentRecord(id: nil, sha256: sha256, fileName: fileName, sourcePath: path, size: size,
-                                          pageCount: nil, status: .queued, error: nil, importedAt: now,
+            var document = DocumentRecord(id: nil, sha256: sha256, fileName: fileName, sourcePath: displayPath,
+                                          size: size, pageCount: nil, status: .queued, error: nil, importedAt: now,
                                           completedAt: nil)
             try document.insert(db)
             var job = JobRecord(id: nil, documentId: document.id!, path: path, state: .pending, attempts: 0,
@@ -39,19 +41,6 @@ extension AppDatabase {
                                     detail: "queued \(sha256.prefix(12))")
             try entry.insert(db)
             return .queued(documentId: document.id!)
-        }
-    }
-
-    /// Records a file that could not even be queued (unreadable, vanished) as a failed document
-    /// when its bytes can be hashed, so the batch summary and `documents` show it.
-    public func recordFailed(path: String, fileName: String, sha256: String, size: Int64, error: String) throws {
-        try writer.write { db in
-            guard try DocumentRecord.filter(Column("sha256") == sha256).fetchCount(db) == 0 else { return }
-            let now = Timestamp.now()
-            var document = DocumentRecord(id: nil, sha256: sha256, fileName: fileName, sourcePath: path, size: size,
-                                          pageCount: nil, status: .failed, error: error, importedAt: now,
-                                          completedAt: now)
-            try document.insert(db)
         }
     }
 

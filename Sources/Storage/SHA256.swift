@@ -51,17 +51,6 @@ public struct SHA256: Sendable {
         }.joined()
     }
 
-    /// The SHA-256 of a file, read in 1 MB chunks.
-    public static func hex(ofFileAt url: URL) throws -> String {
-        let handle = try FileHandle(forReadingFrom: url)
-        defer { try? handle.close() }
-        var hash = SHA256()
-        while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
-            hash.update(chunk)
-        }
-        return hash.finalize()
-    }
-
     /// The SHA-256 of `data`.
     public static func hex(of data: some DataProtocol) -> String {
         var hash = SHA256()

@@ -1,45 +1,82 @@
+import ChartModel
 import Foundation
 import Storage
 
-/// Finds the files to import and offers them to the queue.
-public enum FileIntake {
-    /// One input file found under the given paths.
-    public struct Candidate: Sendable {
-        public var url: URL
-        /// The name shown to people: the last path component, with any byte that is not UTF-8
-        /// replaced.
-        public var fileName: String
-    }
+#if canImport(Glibc)
+import Glibc
+#endif
 
+/// Finds the files to import and reads their bytes for hashing, by raw path: Foundation on
+/// Linux loses file names that are not UTF-8, and such files must still be imported.
+public enum FileIntake {
     /// Files named directly are taken whatever their extension; folders are walked
-    /// recursively for `*.pdf` (any case). Missing paths are returned as problems.
-    public static func candidates(_ paths: [String]) -> (files: [Candidate], problems: [String]) {
-        var files: [Candidate] = []
+    /// recursively (hidden entries skipped) for `*.pdf` in any case. Paths that do not exist
+    /// are returned as problems.
+    public static func candidates(_ paths: [RawPath]) -> (files: [RawPath], problems: [String]) {
+        var files: [RawPath] = []
         var problems: [String] = []
         for path in paths {
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-                problems.append("\(path): no such file or folder")
+            var info = stat()
+            guard path.withCString({ stat($0, &info) }) == 0 else {
+                problems.append("\(path.display): no such file or folder")
                 continue
             }
-            let url = URL(fileURLWithPath: path)
-            if !isDirectory.boolValue {
-                files.append(Candidate(url: url, fileName: url.lastPathComponent))
-                continue
+            if (info.st_mode & S_IFMT) == S_IFDIR {
+                var found: [RawPath] = []
+                walk(path, into: &found, problems: &problems)
+                files += found.sorted { $0.bytes.lexicographicallyPrecedes($1.bytes) }
+            } else {
+                files.append(path)
             }
-            guard let walker = FileManager.default.enumerator(at: url, includingPropertiesForKeys: [.isRegularFileKey],
-                                                              options: [.skipsHiddenFiles]) else {
-                problems.append("\(path): cannot list the folder")
-                continue
-            }
-            var found: [Candidate] = []
-            for case let file as URL in walker where file.pathExtension.lowercased() == "pdf" {
-                if (try? file.resourceValues(forKeys: [.isRegularFileKey]))?.isRegularFile == true {
-                    found.append(Candidate(url: file, fileName: file.lastPathComponent))
-                }
-            }
-            files += found.sorted { $0.url.path < $1.url.path }
         }
         return (files, problems)
     }
+
+    private static func walk(_ folder: RawPath, into found: inout [RawPath], problems: inout [String], depth: Int = 0) {
+        guard depth < 64, let directory = folder.withCString({ opendir($0) }) else {
+            problems.append("\(folder.display): cannot list the folder")
+            return
+        }
+        defer { closedir(directory) }
+        while let entry = readdir(directory) {
+            let name: [UInt8] = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                Array(raw.prefix { $0 != 0 })
+            }
+            guard let first = name.first, first != UInt8(ascii: ".") else { continue }
+            let child = folder.appending(name)
+            var info = stat()
+            guard child.withCString({ stat($0, &info) }) == 0 else { continue }
+            if (info.st_mode & S_IFMT) == S_IFDIR {
+                walk(child, into: &found, problems: &problems, depth: depth + 1)
+            } else if (info.st_mode & S_IFMT) == S_IFREG, name.count > 4,
+                      String(decoding: name.suffix(4), as: UTF8.self).lowercased() == ".pdf" {
+                found.append(child)
+            }
+        }
+    }
+
+    /// The SHA-256 and size of the file at `path`, read in 1 MB chunks.
+    public static func digest(_ path: RawPath) throws -> (sha256: String, size: Int64) {
+        let fd = path.withCString { open($0, O_RDONLY) }
+        guard fd >= 0 else { throw IntakeError(path: path.display, reason: String(cString: strerror(errno))) }
+        defer { close(fd) }
+        var hash = SHA256()
+        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        var size: Int64 = 0
+        while true {
+            let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            guard count >= 0 else { throw IntakeError(path: path.display, reason: String(cString: strerror(errno))) }
+            if count == 0 { break }
+            hash.update(buffer[0..<count])
+            size += Int64(count)
+        }
+        return (hash.finalize(), size)
+    }
+}
+
+/// A file that could not be read for intake.
+public struct IntakeError: Error, CustomStringConvertible, Sendable {
+    public var path: String
+    public var reason: String
+    public var description: String { "\(path): cannot read the file: \(reason)" }
 }

@@ -89,15 +89,15 @@ public final class ImportWorker {
     }
 
     private func process(_ job: ClaimedJob) throws -> DocumentOutcome? {
-        let url = URL(fileURLWithPath: job.path)
+        guard let path = RawPath(uri: job.path) else { return try fail(job, "the queued path is not a file URI: \(job.path)") }
         let stored = try database.storedPageNumbers(documentId: job.documentId)
-        onEvent(.started(documentId: job.documentId, path: job.path, resumedPages: stored.count))
+        onEvent(.started(documentId: job.documentId, path: path.display, resumedPages: stored.count))
 
         let sha: String
         do {
-            sha = try SHA256.hex(ofFileAt: url)
-        } catch {
-            return try fail(job, "cannot read the file: \(error.localizedDescription)")
+            sha = try FileIntake.digest(path).sha256
+        } catch let error as IntakeError {
+            return try fail(job, "cannot read the file: \(error.reason)")
         }
         guard sha == job.sha256 else {
             return try fail(job, "the file changed after it was queued (its SHA-256 differs)")
@@ -108,7 +108,7 @@ public final class ImportWorker {
         var storeError: (any Error)?
         var read = 0, failed = 0
         do {
-            let pageCount = try reader.read(.file(url), options: options, shouldStop: { stop.isSet || storeError != nil }) { outcome in
+            let pageCount = try reader.read(.path(path), options: options, shouldStop: { stop.isSet || storeError != nil }) { outcome in
                 guard storeError == nil else { return }
                 do {
                     switch outcome {
@@ -141,7 +141,7 @@ public final class ImportWorker {
             return try fail(job, error.message)
         }
         let document = try database.resolveDocument(String(job.documentId))
-        let outcome = DocumentOutcome(documentId: job.documentId, path: job.path, status: document.status,
+        let outcome = DocumentOutcome(documentId: job.documentId, path: path.display, status: document.status,
                                       error: document.error, pagesRead: read, pagesFailed: failed)
         onEvent(.finished(outcome))
         return outcome
@@ -149,7 +149,8 @@ public final class ImportWorker {
 
     private func fail(_ job: ClaimedJob, _ message: String) throws -> DocumentOutcome {
         try database.failDocument(documentId: job.documentId, jobId: job.jobId, error: message)
-        let outcome = DocumentOutcome(documentId: job.documentId, path: job.path, status: .failed, error: message,
+        let outcome = DocumentOutcome(documentId: job.documentId, path: RawPath(uri: job.path)?.display ?? job.path,
+                                      status: .failed, error: message,
                                       pagesRead: 0, pagesFailed: 0)
         onEvent(.finished(outcome))
         return outcome

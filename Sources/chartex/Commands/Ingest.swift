@@ -1,4 +1,5 @@
 import ArgumentParser
+import ChartModel
 import ChartReading
 import Foundation
 import Worker
@@ -32,24 +33,21 @@ extension Chartex {
         func run() throws {
             try Chartex.run {
                 let store = try database.open()
-                let (candidates, problems) = FileIntake.candidates(paths)
+                let (candidates, problems) = FileIntake.candidates(paths.map(RawPath.argument))
                 var queued = 0, duplicates = 0
                 var failures = problems
                 for problem in problems { FileHandle.standardError.write(Data("chartex: \(problem)\n".utf8)) }
                 for candidate in candidates {
                     do {
-                        let sha = try SHA256.hex(ofFileAt: candidate.url)
-                        let attributes = try? FileManager.default.attributesOfItem(atPath: candidate.url.path)
-                        let size = (attributes?[.size] as? NSNumber)?.int64Value ?? 0
-                        switch try store.enqueue(path: candidate.url.path, fileName: candidate.fileName, sha256: sha,
-                                                 size: size) {
+                        let (sha, size) = try FileIntake.digest(candidate)
+                        switch try store.enqueue(path: candidate.uri, displayPath: candidate.display,
+                                                 fileName: candidate.fileName, sha256: sha, size: size) {
                         case .queued: queued += 1
                         case .duplicate: duplicates += 1
                         }
-                    } catch {
-                        let message = "\(candidate.url.relativePath): cannot read the file: \(error.localizedDescription)"
-                        failures.append(message)
-                        FileHandle.standardError.write(Data("chartex: \(message)\n".utf8))
+                    } catch let error as IntakeError {
+                        failures.append(error.description)
+                        FileHandle.standardError.write(Data("chartex: \(error)\n".utf8))
                     }
                 }
                 var outcomes: [DocumentOutcome] = []
@@ -69,6 +67,21 @@ extension Chartex {
                 if summary.failed > 0 || summary.partial > 0 { throw ExitStatus.inputFailed }
             }
         }
+    }
+}
+
+extension RawPath {
+    /// A path from the command line, as its raw bytes: argument parsing decodes arguments as
+    /// UTF-8 (lossily), so the raw argument that decodes to the same text is used when there
+    /// is one.
+    static func argument(_ text: String) -> RawPath {
+        for index in 0..<Int(CommandLine.argc) {
+            guard let argument = CommandLine.unsafeArgv[index] else { continue }
+            let bytes = Array(UnsafeBufferPointer(start: UnsafeRawPointer(argument).assumingMemoryBound(to: UInt8.self),
+                                                  count: strlen(argument)))
+            if String(decoding: bytes, as: UTF8.self) == text { return RawPath(bytes: bytes) }
+        }
+        return RawPath(text)
     }
 }
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import ChartModel
 import ChartReading
+import ChartModel
 import Foundation
 
 extension Chartex {
@@ -41,7 +42,7 @@ extension Chartex {
             var failures = 0
             for file in files {
                 do {
-                    try reader.read(.file(URL(fileURLWithPath: file)), options: options) { outcome in
+                    try reader.read(.path(RawPath.argument(file)), options: options) { outcome in
                         switch outcome {
                         case .read(let page):
                             output.page(page, file: file)
