@@ -61,6 +61,10 @@ def main():
     write_pdf(os.path.join(HERE, "javascript.pdf"),
               [(612, 792, text(72, 700, 14, "This page carries a JavaScript open action."))],
               extra_catalog="/OpenAction << /S /JavaScript /JS (app.alert\\('hi'\\);) >> ")
+    # 300 born-digital pages (a long document that must neither hang nor exhaust memory).
+    write_pdf(os.path.join(HERE, "many-pages.pdf"),
+              [(612, 792, text(72, 700, 12, f"Synthetic long record, page {n} of 300. MRN 000-TEST."))
+               for n in range(1, 301)])
     # The first 40 % of a real PDF.
     data = open(born, "rb").read()
     with open(os.path.join(HERE, "truncated.pdf"), "wb") as f:

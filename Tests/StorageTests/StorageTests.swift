@@ -1,0 +1,160 @@
+import ChartModel
+import Foundation
+import GRDB
+import Storage
+import Testing
+
+func temporaryDatabasePath() -> String {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("chartex-tests-\(UUID().uuidString)")
+    return folder.appendingPathComponent("store.sqlite").path
+}
+
+func reading(_ number: Int, words: [String] = ["Metformin", "1000", "mg", "PO", "BID"]) -> PageReading {
+    let layout = PageLayout(segments: [words.enumerated().map { i, text in
+        Word(text: text, bbox: BoundingBox(x0: Double(50 + i * 60), y0: 100, x1: Double(100 + i * 60), y1: 112), conf: 91)
+    }])
+    return PageReading(number: number, width: 612, height: 792, pdfRotation: 0, source: .ocr, rotation: 0, skew: 1.2,
+                       dpi: 300, meanConfidence: layout.meanConfidence, text: layout.text, words: layout.words,
+                       lines: layout.lines, blocks: layout.blocks, timings: PageTimings())
+}
+
+@Suite struct SHA256Tests {
+    @Test(arguments: [
+        ("", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
+        ("abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"),
+        ("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
+         "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"),
+    ])
+    func matchesTheFIPSVectors(input: String, digest: String) {
+        #expect(SHA256.hex(of: Data(input.utf8)) == digest)
+    }
+
+    @Test func streamingEqualsOneShotAcrossBlockBoundaries() {
+        let data = Data((0..<10_000).map { UInt8(truncatingIfNeeded: $0 &* 31) })
+        var hash = SHA256()
+        for chunk in stride(from: 0, to: data.count, by: 63) { hash.update(data[chunk..<min(chunk + 63, data.count)]) }
+        #expect(hash.finalize() == SHA256.hex(of: data))
+        #expect(SHA256.hex(of: Data(repeating: 0x61, count: 1_000_000))
+                == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
+    }
+}
+
+@Suite struct AppDatabaseTests {
+    @Test func createsAPrivateWALDatabaseAndMigratesIt() throws {
+        let path = temporaryDatabasePath()
+        let database = try AppDatabase.open(path: path)
+        let mode = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? NSNumber
+        #expect(mode?.intValue == 0o600)
+        let (journal, tables, migrations) = try database.writer.read { db in
+            (try String.fetchOne(db, sql: "PRAGMA journal_mode"),
+             try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type IN ('table')"),
+             try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations"))
+        }
+        #expect(journal == "wal")
+        #expect(Set(tables).isSuperset(of: ["document", "page", "word", "pageText", "job", "extraction", "fact", "auditLog"]))
+        #expect(migrations == ["0001_create_schema"])
+        // Reopening applies nothing twice.
+        _ = try AppDatabase.open(path: path)
+    }
+
+    @Test func enqueueingTheSameBytesTwiceIsANoOp() throws {
+        let database = try AppDatabase.inMemory()
+        let sha = String(repeating: "a", count: 64)
+        let first = try database.enqueue(path: "file:///x/a.pdf", displayPath: "/x/a.pdf", fileName: "a.pdf", sha256: sha, size: 10)
+        let second = try database.enqueue(path: "file:///y/copy.pdf", displayPath: "/y/copy.pdf", fileName: "copy.pdf", sha256: sha, size: 10)
+        guard case .queued(let id) = first else { Issue.record("first should be queued"); return }
+        #expect(second == .duplicate(documentId: id, status: .queued))
+        #expect(try database.status().jobs["pending"] == 1)
+        let audit = try database.writer.read { db in try AuditRecord.fetchAll(db) }
+        #expect(audit.map(\.action) == ["import"])
+        #expect(audit.first?.osUser.isEmpty == false)
+    }
+
+    @Test func aJobIsClaimedOnceUntilItsLeaseExpires() throws {
+        let database = try AppDatabase.inMemory()
+        _ = try database.enqueue(path: "file:///a.pdf", displayPath: "/a.pdf", fileName: "a.pdf",
+                                 sha256: String(repeating: "b", count: 64), size: 1)
+        let claimed = try #require(try database.claimJob(owner: "host:1:a", leaseSeconds: 60))
+        #expect(claimed.attempts == 1)
+        #expect(try database.claimJob(owner: "host:2:b", leaseSeconds: 60) == nil)
+        // The owner died: another worker takes the job over.
+        let taken = try #require(try database.claimJob(owner: "host:2:b", leaseSeconds: 60, isOwnerDead: { $0 == "host:1:a" }))
+        #expect(taken.jobId == claimed.jobId && taken.attempts == 2)
+        // An expired lease is reclaimed too.
+        try database.writer.write { db in try db.execute(sql: "UPDATE job SET leaseExpiresAt = 0") }
+        #expect(try database.claimJob(owner: "host:3:c", leaseSeconds: 60)?.attempts == 3)
+        // After maxAttempts the document is given up on.
+        try database.writer.write { db in try db.execute(sql: "UPDATE job SET leaseExpiresAt = 0") }
+        #expect(try database.claimJob(owner: "host:4:d", leaseSeconds: 60, maxAttempts: 3) == nil)
+        #expect(try database.documents().first?.status == .failed)
+    }
+
+    @Test func pagesAreStoredOnceWithWordsAndSearchable() throws {
+        let database = try AppDatabase.inMemory()
+        guard case .queued(let documentId) = try database.enqueue(
+            path: "file:///n.pdf", displayPath: "/n.pdf", fileName: "note.pdf", sha256: String(repeating: "c", count: 64), size: 1)
+        else { Issue.record("not queued"); return }
+        let job = try #require(try database.claimJob(owner: "w", leaseSeconds: 60))
+        try database.savePage(reading(1), documentId: documentId, jobId: job.jobId, owner: "w", leaseSeconds: 60)
+        try database.savePage(reading(1, words: ["different"]), documentId: documentId, jobId: job.jobId, owner: "w", leaseSeconds: 60)
+        try database.saveFailedPage(number: 2, error: "too large", documentId: documentId, jobId: job.jobId, owner: "w", leaseSeconds: 60)
+        try database.finishDocument(documentId: documentId, jobId: job.jobId)
+        let pages = try database.pages(documentId: documentId)
+        #expect(pages.map(\.number) == [1, 2])
+        #expect(pages[0].text == "Metformin 1000 mg PO BID")
+        #expect(try database.words(pageId: pages[0].id!).map(\.text) == ["Metformin", "1000", "mg", "PO", "BID"])
+        #expect(try database.documents().first?.status == .partial)
+        let hits = try database.search("metformin")
+        #expect(hits.count == 1 && hits[0].page == 1 && hits[0].snippet.contains("[Metformin]"))
+        #expect(try database.search("\"unbalanced").isEmpty)  // bad FTS syntax falls back to words
+        let export = try database.exportDocument(try database.resolveDocument("note.pdf"))
+        #expect(export.pages[0].lines.first?.text == "Metformin 1000 mg PO BID")
+        #expect(export.pages[1].status == "failed" && export.pages[1].error == "too large")
+    }
+
+    @Test func documentsResolveByIdShaPrefixOrFileName() throws {
+        let database = try AppDatabase.inMemory()
+        for (name, sha) in [("a.pdf", "abcd" + String(repeating: "0", count: 60)), ("b.pdf", "abce" + String(repeating: "1", count: 60))] {
+            _ = try database.enqueue(path: "file:///\(name)", displayPath: "/\(name)", fileName: name, sha256: sha, size: 1)
+        }
+        #expect(try database.resolveDocument("1").fileName == "a.pdf")
+        #expect(try database.resolveDocument("abce").fileName == "b.pdf")
+        #expect(try database.resolveDocument("b.pdf").id == 2)
+        #expect(throws: StorageError.self) { try database.resolveDocument("abc") }  // 3 digits: a name, not a prefix
+        #expect(throws: StorageError.self) { try database.resolveDocument("nope.pdf") }
+        _ = try database.enqueue(path: "file:///c/a.pdf", displayPath: "/c/a.pdf", fileName: "a.pdf",
+                                 sha256: String(repeating: "e", count: 64), size: 1)
+        let ambiguous = #expect(throws: StorageError.self) { try database.resolveDocument("a.pdf") }
+        #expect(ambiguous?.description.contains("several documents") == true)
+    }
+
+    @Test(arguments: [
+        "INSERT INTO auditLog(at, action, osUser) VALUES ('x', 'y', 'z')",
+        "UPDATE document SET status = 'failed'",
+        "DELETE FROM word",
+        "ATTACH DATABASE ':memory:' AS scratch",
+        "PRAGMA user_version = 42",
+        "CREATE TABLE evil(x)",
+        "DROP TABLE page",
+    ])
+    func readOnlySQLIsRefusedByTheConnection(sql: String) throws {
+        let path = temporaryDatabasePath()
+        _ = try AppDatabase.open(path: path)
+        let queue = try AppDatabase.openReadOnly(path: path)
+        #expect(throws: DatabaseError.self) { try AppDatabase.query(sql, in: queue) }
+        let check = try AppDatabase.open(path: path)
+        let (version, hasPage, hasEvil) = try check.writer.read { db in
+            (try Int.fetchOne(db, sql: "PRAGMA user_version"), try db.tableExists("page"), try db.tableExists("evil"))
+        }
+        #expect(version == 0 && hasPage && !hasEvil)
+    }
+
+    @Test func readOnlySQLAnswersQueries() throws {
+        let path = temporaryDatabasePath()
+        _ = try AppDatabase.open(path: path)
+        let queue = try AppDatabase.openReadOnly(path: path)
+        let result = try AppDatabase.query("SELECT count(*) AS n, 'x' AS s FROM document", in: queue)
+        #expect(result.columns == ["n", "s"])
+        #expect(result.rows.first?.first == 0.databaseValue)
+    }
+}
