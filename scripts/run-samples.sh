@@ -1,22 +1,45 @@
 #!/usr/bin/env bash
-# The main job on Samples/: installs what is missing, builds Chartex, reads every sample chart
-# and scores the text against the generator's ground truth.
-#   out/samples/NAME.jsonl   one JSON object per page: text, words with boxes and confidences,
-#                            lines, blocks, rotation, skew, timings (docs/ocr-json.md)
+# The main job on Samples/: installs what is missing, builds Chartex, imports every sample
+# chart into a fresh database, shows what was stored, and scores the OCR text against the
+# generator's ground truth.
+#   out/samples.sqlite        the store (0600): documents, pages, words, full-text index
+#   out/samples/NAME.jsonl    `chartex ocr --json` of each chart (docs/ocr-json.md)
+#   out/samples-export.json   `chartex export` of the store (docs/export.md)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export OMP_THREAD_LIMIT=1
 scripts/setup.sh
+chartex=.build/release/chartex
+db=out/samples.sqlite
 mkdir -p out/samples
+rm -f "$db" "$db-wal" "$db-shm"
+
+echo "== chartex ingest Samples/"
+start=$(date +%s.%N)
+"$chartex" ingest --db "$db" Samples/
+python3 -c "import sys; print(f'import took {float(sys.argv[2]) - float(sys.argv[1]):.1f} s')" "$start" "$(date +%s.%N)"
+echo
+echo "== chartex status"
+"$chartex" status --db "$db"
+echo
+echo "== chartex documents"
+"$chartex" documents --db "$db"
+echo
+echo "== chartex show packet-nguyen.pdf"
+"$chartex" show --db "$db" packet-nguyen.pdf
+echo
+echo "== chartex search 'metformin OR furosemide'"
+"$chartex" search --db "$db" 'metformin OR furosemide'
+echo
+echo "== chartex sql (lab lines on page 3 of the packet)"
+"$chartex" sql --db "$db" "SELECT p.number AS page, substr(p.text, 1, 60) AS start FROM page p JOIN document d ON d.id = p.documentId WHERE d.fileName = 'lab-report-200dpi.pdf'"
+"$chartex" export --db "$db" --out out/samples-export.json
+echo
+echo "exported to out/samples-export.json"
+echo
+
+echo "== OCR accuracy against the generator's text"
 for pdf in Samples/*.pdf; do
-  name=$(basename "$pdf" .pdf)
-  start=$(date +%s.%N)
-  .build/release/chartex ocr --json "$pdf" > "out/samples/$name.jsonl"
-  printf 'read %-40s %2d pages in %5.1f s -> out/samples/%s.jsonl\n' "$pdf" \
-    "$(wc -l < "out/samples/$name.jsonl")" "$(python3 -c "import sys; print(float(sys.argv[2]) - float(sys.argv[1]))" "$start" "$(date +%s.%N)")" "$name"
+  "$chartex" ocr --json "$pdf" > "out/samples/$(basename "$pdf" .pdf).jsonl"
 done
-echo
-echo "First lines of Samples/progress-note-grey-skewed.pdf as read:"
-.build/release/chartex ocr --pages 1 Samples/progress-note-grey-skewed.pdf | head -8
-echo
 python3 scripts/evaluate_ocr.py --jsonl-dir out/samples --samples Samples --check
