@@ -38,6 +38,8 @@ let package = Package(
         // Reads whole charts: text layer or OCR per page, on N joined threads, in page order.
         .target(name: "ChartReading", dependencies: ["PDFRendering", "OCR", "ChartModel"],
                 swiftSettings: swiftSettings),
+        // JSON Schema (draft 2020-12) validation with JSON Pointer errors.
+        .target(name: "Validation", swiftSettings: swiftSettings),
         // The store: GRDB over one SQLite file; the only importer of GRDBSQLite.
         .target(name: "Storage", dependencies: [
             "ChartModel",
@@ -60,6 +62,7 @@ let package = Package(
                     swiftSettings: swiftSettings),
         .testTarget(name: "OCRTests", dependencies: ["OCR", "PDFRendering", "ChartModel"],
                     swiftSettings: swiftSettings),
+        .testTarget(name: "ValidationTests", dependencies: ["Validation"], swiftSettings: swiftSettings),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "ChartModel",
                                                          .product(name: "GRDB", package: "GRDB.swift")],
                     swiftSettings: swiftSettings),

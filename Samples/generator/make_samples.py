@@ -282,8 +282,9 @@ def med(name, dose, unit, route, frequency, status="active", text=None, prn=None
 
 
 def lab(name, value, unit, ref, flag, date):
-    return {"name": name, "value": value, "unit": unit, "referenceRange": ref, "flag": flag,
-            "date": date}
+    """A lab fact; fields the report does not print are left out."""
+    d = {"name": name, "value": value, "unit": unit, "referenceRange": ref, "flag": flag, "date": date}
+    return {k: v for k, v in d.items() if v is not None}
 
 
 def strip_text(items):

@@ -32,6 +32,9 @@ struct ReadingArguments: ParsableArguments {
     @Flag(help: "Do not straighten skewed pages.")
     var noDeskew = false
 
+    @Option(help: "Hand freed memory back to the system when the process holds more than this many MB.")
+    var memoryBudget: Int = 200
+
     @Option(help: "Tesseract language(s), e.g. eng or eng+spa.")
     var language = "eng"
 
@@ -57,6 +60,7 @@ struct ReadingArguments: ParsableArguments {
         options.ocr.orientation = orientation
         options.ocr.deskew = !noDeskew
         options.ocr.timeLimit = pageTimeLimit
+        options.memoryBudgetMegabytes = memoryBudget
         return options
     }
 
