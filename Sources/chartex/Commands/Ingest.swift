@@ -52,14 +52,7 @@ extension Chartex {
                 }
                 var outcomes: [DocumentOutcome] = []
                 if !enqueueOnly {
-                    let trap = SignalTrap()
-                    let reader = reading.makeReader()
-                    defer { reader.shutdown() }
-                    let progress = WorkerProgress()
-                    let worker = ImportWorker(database: store, reader: reader, readOptions: reading.options,
-                                              options: self.worker.options, stop: trap.flag, onEvent: progress.report)
-                    outcomes = try worker.run(follow: false)
-                    progress.finish()
+                    outcomes = try worker.drain(store, reading: reading, follow: false)
                 }
                 let summary = IngestSummary(queued: queued, alreadyImported: duplicates, outcomes: outcomes,
                                             problems: failures, enqueueOnly: enqueueOnly)
@@ -98,6 +91,19 @@ struct WorkerArguments: ParsableArguments {
         options.leaseSeconds = leaseSeconds
         options.maxAttempts = maxAttempts
         return options
+    }
+
+    /// Runs a worker on `store` until the queue is empty (or, with `follow`, until SIGINT or
+    /// SIGTERM), with progress on stderr.
+    func drain(_ store: AppDatabase, reading: ReadingArguments, follow: Bool) throws -> [DocumentOutcome] {
+        let trap = SignalTrap()
+        let reader = reading.makeReader()
+        defer { reader.shutdown() }
+        let progress = WorkerProgress()
+        defer { progress.finish() }
+        let worker = ImportWorker(database: store, reader: reader, readOptions: reading.options, options: options,
+                                  stop: trap.flag, onEvent: progress.report)
+        return try worker.run(follow: follow)
     }
 }
 

@@ -24,15 +24,7 @@ extension Chartex {
 
         func run() throws {
             try Chartex.run {
-                let store = try database.open()
-                let trap = SignalTrap()
-                let reader = reading.makeReader()
-                defer { reader.shutdown() }
-                let progress = WorkerProgress()
-                let runner = ImportWorker(database: store, reader: reader, readOptions: reading.options,
-                                          options: worker.options, stop: trap.flag, onEvent: progress.report)
-                let outcomes = try runner.run(follow: follow)
-                progress.finish()
+                let outcomes = try worker.drain(try database.open(), reading: reading, follow: follow)
                 let summary = IngestSummary(queued: 0, alreadyImported: 0, outcomes: outcomes, problems: [], enqueueOnly: false)
                 print("processed \(outcomes.count) documents: completed \(summary.completed), partial \(summary.partial), failed \(summary.failed)")
             }
