@@ -31,7 +31,7 @@ echo
 echo "== chartex search 'metformin OR furosemide'"
 "$chartex" search --db "$db" 'metformin OR furosemide'
 echo
-echo "== chartex sql (lab lines on page 3 of the packet)"
+echo "== chartex sql (the start of the lab report)"
 "$chartex" sql --db "$db" "SELECT p.number AS page, substr(p.text, 1, 60) AS start FROM page p JOIN document d ON d.id = p.documentId WHERE d.fileName = 'lab-report-200dpi.pdf'"
 "$chartex" export --db "$db" --out out/samples-export.json
 echo
