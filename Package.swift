@@ -40,6 +40,8 @@ let package = Package(
                 swiftSettings: swiftSettings),
         // JSON Schema (draft 2020-12) validation with JSON Pointer errors.
         .target(name: "Validation", swiftSettings: swiftSettings),
+        // Normalisers and parsers for extraction: dates, units, flags, ranges, sigs.
+        .target(name: "Extraction", swiftSettings: swiftSettings),
         // The store: GRDB over one SQLite file; the only importer of GRDBSQLite.
         .target(name: "Storage", dependencies: [
             "ChartModel",
@@ -62,6 +64,7 @@ let package = Package(
                     swiftSettings: swiftSettings),
         .testTarget(name: "OCRTests", dependencies: ["OCR", "PDFRendering", "ChartModel"],
                     swiftSettings: swiftSettings),
+        .testTarget(name: "ExtractionTests", dependencies: ["Extraction"], swiftSettings: swiftSettings),
         .testTarget(name: "ValidationTests", dependencies: ["Validation"], swiftSettings: swiftSettings),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "ChartModel",
                                                          .product(name: "GRDB", package: "GRDB.swift")],

@@ -1,0 +1,113 @@
+import Foundation
+
+/// A medication line split into its parts.
+public struct MedicationSig: Sendable, Hashable {
+    public var name: String
+    public var dose: String?
+    public var unit: String?
+    public var route: String?
+    public var frequency: String?
+    public var prn: String?
+    public var status: String?
+
+    public init(name: String, dose: String? = nil, unit: String? = nil, route: String? = nil, frequency: String? = nil,
+                prn: String? = nil, status: String? = nil) {
+        self.name = name
+        self.dose = dose
+        self.unit = unit
+        self.route = route
+        self.frequency = frequency
+        self.prn = prn
+        self.status = status
+    }
+}
+
+/// Parses medication lines and sigs: `Metformin 1000 mg PO BID`, `2. Lisinopril 20 mg PO daily`,
+/// `Albuterol HFA 90 mcg/puff 2 puffs Q4H PRN wheezing`, `Amoxicillin-clavulanate 875-125 mg PO
+/// BID x 3 days (NEW)`, `Digoxin 0.125 mg PO daily D/C 02/2026`.
+public enum SigParser {
+    static let routes: [String: String] = [
+        "po": "PO", "p.o.": "PO", "oral": "PO", "orally": "PO", "iv": "IV", "im": "IM", "sc": "SC", "sq": "SC",
+        "subcut": "SC", "subq": "SC", "sl": "SL", "pr": "PR", "inhaled": "inhaled", "inh": "inhaled",
+        "nebulized": "nebulized", "neb": "nebulized", "intranasal": "intranasal", "nasal": "intranasal",
+        "topical": "topical", "transdermal": "transdermal", "ophthalmic": "ophthalmic",
+    ]
+
+    static let frequencies: Set<String> = [
+        "daily", "qd", "bid", "tid", "qid", "qhs", "qam", "qpm", "qod", "weekly", "monthly", "hs", "once", "twice",
+    ]
+
+    static let doseUnits: Set<String> = [
+        "mg", "mcg", "ug", "g", "meq", "ml", "units", "unit", "iu", "mcg/puff", "mg/ml", "%", "puffs", "puff",
+        "tab", "tabs", "tablet", "tablets", "cap", "caps", "capsule", "drops", "spray", "sprays",
+    ]
+
+    /// Parses one line; nil when it holds no dose-and-unit (not a medication line).
+    public static func parse(_ line: String) -> MedicationSig? {
+        var tokens = line.split(whereSeparator: \.isWhitespace).map(String.init)
+        // List markers: "1.", "2)", "-", "•".
+        while let first = tokens.first, first == "-" || first == "•" || first == "*"
+            || first.allSatisfy({ $0.isNumber || $0 == "." || $0 == ")" }) && first.contains(where: { $0 == "." || $0 == ")" }) {
+            tokens.removeFirst()
+        }
+        guard tokens.count >= 2 else { return nil }
+        // The dose: the first numeric token (allowing 875-125, 160/4.5) followed by a unit.
+        var doseIndex: Int?
+        for i in 1..<tokens.count {
+            if isDose(tokens[i]), i + 1 < tokens.count, doseUnits.contains(tokens[i + 1].lowercased()) {
+                doseIndex = i
+                break
+            }
+            // "10mg"
+            if let split = splitAttachedUnit(tokens[i]) {
+                tokens.replaceSubrange(i...i, with: [split.0, split.1])
+                doseIndex = i
+                break
+            }
+        }
+        guard let d = doseIndex else { return nil }
+        let name = tokens[..<d].joined(separator: " ").trimmingCharacters(in: CharacterSet(charactersIn: " :,"))
+        guard name.count >= 2, name.contains(where: \.isLetter) else { return nil }
+        var sig = MedicationSig(name: name, dose: tokens[d], unit: ValueNormalizer.unit(tokens[d + 1]))
+        var frequency: [String] = []
+        var i = d + 2
+        while i < tokens.count {
+            let token = tokens[i]
+            let lower = token.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: ",;"))
+            if sig.route == nil, let route = routes[lower] {
+                sig.route = route
+            } else if lower == "by", i + 1 < tokens.count, tokens[i + 1].lowercased() == "mouth" {
+                sig.route = "PO"
+                i += 1
+            } else if frequencies.contains(lower) || lower.range(of: #"^q\d+(-\d+)?h$"#, options: .regularExpression) != nil {
+                frequency.append(lower == "qd" ? "daily" : (lower == "daily" || lower == "weekly" ? lower : token.uppercased()))
+            } else if lower == "prn" {
+                frequency.append("PRN")
+                // The reason runs to a status word or a parenthesis.
+                var reason: [String] = []
+                var j = i + 1
+                while j < tokens.count, ValueNormalizer.medicationStatus(tokens[j]) == nil, !tokens[j].hasPrefix("(") {
+                    reason.append(tokens[j])
+                    j += 1
+                }
+                if !reason.isEmpty { sig.prn = reason.joined(separator: " ") }
+                i = j - 1
+            } else if let status = ValueNormalizer.medicationStatus(token) {
+                sig.status = status
+            }
+            i += 1
+        }
+        if !frequency.isEmpty { sig.frequency = frequency.joined(separator: " ") }
+        return sig
+    }
+
+    static func isDose(_ token: String) -> Bool {
+        token.range(of: #"^\d+(\.\d+)?([-/]\d+(\.\d+)?)?$"#, options: .regularExpression) != nil
+    }
+
+    static func splitAttachedUnit(_ token: String) -> (String, String)? {
+        guard let match = token.firstMatch(of: /^(\d+(?:\.\d+)?)([A-Za-z]+(?:\/[A-Za-z]+)?)$/),
+              doseUnits.contains(String(match.2).lowercased()) else { return nil }
+        return (String(match.1), String(match.2))
+    }
+}

@@ -1,0 +1,110 @@
+import Foundation
+
+/// Normalises the small values charts are made of: numbers, units, H/L flags, statuses,
+/// reference ranges.
+public enum ValueNormalizer {
+    /// A number as printed ("1,000", "7.8", "0.125"), or nil when the text is not one number.
+    public static func number(_ text: String) -> Double? {
+        let cleaned = text.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: ",", with: "")
+        guard !cleaned.isEmpty, cleaned.allSatisfy({ $0.isNumber || $0 == "." || $0 == "-" }),
+              cleaned.filter({ $0 == "." }).count <= 1 else { return nil }
+        return Double(cleaned)
+    }
+
+    /// Canonical unit spellings, keyed by the lowercased printed form. OCR's usual misreadings
+    /// of units (`ulU/mL`, `x1043/uL`) are included: they are what scanned reports say.
+    static let units: [String: String] = [
+        "mg/dl": "mg/dL", "g/dl": "g/dL", "ng/dl": "ng/dL", "mg/l": "mg/L", "mmol/l": "mmol/L", "meq/l": "mEq/L",
+        "ng/ml": "ng/mL", "pg/ml": "pg/mL", "uiu/ml": "uIU/mL", "ulu/ml": "uIU/mL", "miu/ml": "mIU/mL", "iu/l": "IU/L",
+        "u/l": "U/L", "x10^3/ul": "x10^3/uL", "x10e3/ul": "x10^3/uL", "x103/ul": "x10^3/uL", "x1043/ul": "x10^3/uL",
+        "k/ul": "x10^3/uL", "10^3/ul": "x10^3/uL", "x10^6/ul": "x10^6/uL", "m/ul": "x10^6/uL",
+        "ml/min/1.73m2": "mL/min/1.73m2", "ml/min/1.73 m2": "mL/min/1.73m2", "%": "%",
+        "mg": "mg", "mcg": "mcg", "ug": "mcg", "µg": "mcg", "g": "g", "meq": "mEq", "ml": "mL", "units": "units",
+        "unit": "units", "iu": "IU", "mcg/puff": "mcg/puff", "mg/ml": "mg/mL",
+        "mmhg": "mmHg", "bpm": "bpm", "kg": "kg", "lb": "lb", "lbs": "lb", "cm": "cm", "in": "in", "f": "F", "c": "C",
+        "/min": "/min", "breaths/min": "/min", "l/min": "L/min",
+    ]
+
+    /// The canonical spelling of a unit, or the unit as printed when it is not known.
+    public static func unit(_ text: String) -> String {
+        let key = text.trimmingCharacters(in: .whitespaces).lowercased()
+        return units[key] ?? text.trimmingCharacters(in: .whitespaces)
+    }
+
+    /// True when `text` is a unit this normaliser knows.
+    public static func isKnownUnit(_ text: String) -> Bool { units[text.lowercased()] != nil }
+
+    /// H or L from the ways reports flag a value (H, HI, HIGH, High, ↑, L, LO, LOW, ↓,
+    /// with or without parentheses or asterisks), or nil.
+    public static func flag(_ text: String) -> String? {
+        let key = text.trimmingCharacters(in: CharacterSet(charactersIn: " ()[]*!")).uppercased()
+        switch key {
+        case "H", "HI", "HIGH", "↑", "HH", "CRIT HIGH", "CRITICAL HIGH": return "H"
+        case "L", "LO", "LOW", "↓", "LL", "CRIT LOW", "CRITICAL LOW": return "L"
+        default: return nil
+        }
+    }
+
+    /// A medication status from its usual spellings, or nil.
+    public static func medicationStatus(_ text: String) -> String? {
+        let key = text.trimmingCharacters(in: CharacterSet(charactersIn: " ()[]*.")).lowercased()
+        if ["active", "continue", "continued", "current", "taking"].contains(key) { return "active" }
+        if ["new", "started", "start", "new start"].contains(key) { return "new" }
+        if ["held", "hold", "on hold"].contains(key) { return "held" }
+        if key.hasPrefix("d/c") || key.hasPrefix("dc ") || key == "dc" || key.hasPrefix("discontinu") || key.hasPrefix("stopped")
+            || key == "stop" || key.hasPrefix("inactive") || key.hasPrefix("completed") {
+            return "discontinued"
+        }
+        return nil
+    }
+}
+
+/// A reference range as printed: `70-99`, `0.74 - 1.35`, `<200`, `>=60`, `≤ 5.6`.
+public struct ReferenceRange: Sendable, Hashable {
+    public var low: Double?
+    public var high: Double?
+
+    public init?(_ text: String) {
+        let t = text.replacingOccurrences(of: " ", with: "").replacingOccurrences(of: "≤", with: "<=")
+            .replacingOccurrences(of: "≥", with: ">=")
+        if let match = t.firstMatch(of: /^(\d+(?:\.\d+)?)[-–](\d+(?:\.\d+)?)$/) {
+            low = Double(match.1)
+            high = Double(match.2)
+        } else if let match = t.firstMatch(of: /^<=?(\d+(?:\.\d+)?)$/) {
+            high = Double(match.1)
+        } else if let match = t.firstMatch(of: /^>=?(\d+(?:\.\d+)?)$/) {
+            low = Double(match.1)
+        } else {
+            return nil
+        }
+    }
+
+    /// H or L for `value` against the range, or nil when it is inside.
+    public func flag(for value: Double) -> String? {
+        if let high, value > high { return "H" }
+        if let low, value < low { return "L" }
+        return nil
+    }
+}
+
+/// Whether a lab value is believable for its reference range: OCR drops decimal points at
+/// high confidence (`1.12` read as `112`), so a value far outside its range, or one that
+/// fits the range only once a decimal point is put back, is sent for review.
+public enum LabPlausibility {
+    /// Nil when the value is plausible, else the reason it is not.
+    public static func problem(value: Double, printed: String, range: ReferenceRange?) -> String? {
+        guard let range else { return nil }
+        let scale = range.high ?? range.low ?? 0
+        guard scale > 0 else { return nil }
+        if value > scale * 20 || (range.low.map { $0 > 0 && value > 0 && value < $0 / 20 } ?? false) {
+            return "\(printed) is implausibly far from the reference range"
+        }
+        // A value without a decimal point that lands inside the range once one is restored.
+        if !printed.contains("."), value >= 10, range.flag(for: value) != nil {
+            for divisor in [10.0, 100.0, 1000.0] where range.flag(for: value / divisor) == nil && range.low != nil {
+                return "\(printed) may have lost its decimal point (\(value / divisor) would be in range)"
+            }
+        }
+        return nil
+    }
+}

@@ -1,0 +1,80 @@
+import Extraction
+import Testing
+
+@Suite struct DateNormalizerTests {
+    let dates = DateNormalizer(pivotYear: 26)
+
+    @Test(arguments: [
+        ("03/14/1958", "1958-03-14"), ("3/10/2026", "2026-03-10"), ("9/5/44", "1944-09-05"), ("6/30/1980", "1980-06-30"),
+        ("10/02/26", "2026-10-02"), ("2026-03-04", "2026-03-04"), ("2026-03-04T07:45:00Z", "2026-03-04"),
+        ("4 Mar 2021", "2021-03-04"), ("04-MAR-2021", "2021-03-04"), ("04-MAR-2026 07:45", "2026-03-04"),
+        ("March 4, 2021", "2021-03-04"), ("Nov 2, 2026", "2026-11-02"), ("Aug 10, 2026 08:05", "2026-08-10"),
+        ("September 20, 2026", "2026-09-20"), ("January 12, 2026", "2026-01-12"), ("14-AUG-2026", "2026-08-14"),
+        ("05/2029", "2029-05"), ("Aug 2026", "2026-08"), ("1995", "1995"), ("20260304", "2026-03-04"),
+        ("(10/28/2026):", "2026-10-28"), ("02/29/2024", "2024-02-29"),
+    ])
+    func readsEveryCommonForm(printed: String, iso: String) {
+        #expect(dates.normalize(printed) == iso)
+    }
+
+    @Test(arguments: ["13/01/2026", "04/31/2026", "02/29/2025", "Hemoglobin", "", "12", "1.12", "32 Foo 2020"])
+    func rejectsWhatIsNotADate(_ text: String) {
+        #expect(dates.normalize(text) == nil)
+    }
+}
+
+@Suite struct ValueNormalizerTests {
+    @Test func normalisesUnitsFlagsAndStatuses() {
+        #expect(ValueNormalizer.unit("MG/DL") == "mg/dL")
+        #expect(ValueNormalizer.unit("ulU/mL") == "uIU/mL")
+        #expect(ValueNormalizer.unit("x1043/uL") == "x10^3/uL")
+        #expect(ValueNormalizer.unit("K/uL") == "x10^3/uL")
+        #expect(ValueNormalizer.unit("furlongs") == "furlongs")
+        for high in ["H", "High", "HIGH", "(H)", "*H*", "HI"] { #expect(ValueNormalizer.flag(high) == "H") }
+        for low in ["L", "Low", "LOW", "(L)", "LO"] { #expect(ValueNormalizer.flag(low) == "L") }
+        #expect(ValueNormalizer.flag("Final") == nil)
+        #expect(ValueNormalizer.medicationStatus("D/C") == "discontinued")
+        #expect(ValueNormalizer.medicationStatus("Stopped") == "discontinued")
+        #expect(ValueNormalizer.medicationStatus("(NEW)") == "new")
+        #expect(ValueNormalizer.medicationStatus("(continue)") == "active")
+        #expect(ValueNormalizer.number("1,000") == 1000 && ValueNormalizer.number("0.125") == 0.125)
+        #expect(ValueNormalizer.number("<0.01") == nil && ValueNormalizer.number("1.2.3") == nil)
+    }
+
+    @Test func readsReferenceRanges() throws {
+        let range = try #require(ReferenceRange("0.74-1.35"))
+        #expect(range.low == 0.74 && range.high == 1.35)
+        #expect(range.flag(for: 1.38) == "H" && range.flag(for: 0.5) == "L" && range.flag(for: 1) == nil)
+        #expect(ReferenceRange("<200")?.high == 200 && ReferenceRange(">=60")?.low == 60 && ReferenceRange("≤ 5.6")?.high == 5.6)
+        #expect(ReferenceRange("see note") == nil)
+    }
+
+    @Test func flagsValuesThatLostTheirDecimalPoint() {
+        let creatinine = ReferenceRange("0.74-1.35")
+        #expect(LabPlausibility.problem(value: 1.12, printed: "1.12", range: creatinine) == nil)
+        #expect(LabPlausibility.problem(value: 112, printed: "112", range: creatinine) != nil)
+        #expect(LabPlausibility.problem(value: 126, printed: "126", range: ReferenceRange("70-99")) == nil)
+        #expect(LabPlausibility.problem(value: 212, printed: "212", range: ReferenceRange("<200")) == nil)
+        #expect(LabPlausibility.problem(value: 58, printed: "58", range: ReferenceRange(">=60")) == nil)
+    }
+}
+
+@Suite struct SigParserTests {
+    @Test func splitsSigsIntoTheirParts() throws {
+        let metformin = try #require(SigParser.parse("1. Metformin 1000 mg PO BID"))
+        #expect(metformin == MedicationSig(name: "Metformin", dose: "1000", unit: "mg", route: "PO", frequency: "BID"))
+        let albuterol = try #require(SigParser.parse("Albuterol HFA 90 mcg/puff 2 puffs Q4H PRN wheezing Active"))
+        #expect(albuterol.name == "Albuterol HFA" && albuterol.unit == "mcg/puff" && albuterol.frequency == "Q4H PRN")
+        #expect(albuterol.prn == "wheezing" && albuterol.status == "active")
+        let augmentin = try #require(SigParser.parse("- Amoxicillin-clavulanate 875-125 mg PO BID x 3 days (NEW)"))
+        #expect(augmentin.dose == "875-125" && augmentin.status == "new" && augmentin.frequency == "BID")
+        let digoxin = try #require(SigParser.parse("Digoxin 0.125 mg PO daily D/C 02/2026"))
+        #expect(digoxin.dose == "0.125" && digoxin.status == "discontinued" && digoxin.frequency == "daily")
+        let tiotropium = try #require(SigParser.parse("Tiotropium 18 mcg inhaled daily"))
+        #expect(tiotropium.route == "inhaled")
+        #expect(SigParser.parse("Potassium chloride 20 mEq PO daily")?.unit == "mEq")
+        #expect(SigParser.parse("Lisinopril 10mg by mouth daily")?.route == "PO")
+        #expect(SigParser.parse("Return in 3 months or sooner if needed.") == nil)
+        #expect(SigParser.parse("BP 142/88 mmHg") == nil)
+    }
+}
