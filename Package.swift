@@ -41,7 +41,7 @@ let package = Package(
         // JSON Schema (draft 2020-12) validation with JSON Pointer errors.
         .target(name: "Validation", swiftSettings: swiftSettings),
         // Normalisers and parsers for extraction: dates, units, flags, ranges, sigs.
-        .target(name: "Extraction", swiftSettings: swiftSettings),
+        .target(name: "Extraction", dependencies: ["ChartModel"], swiftSettings: swiftSettings),
         // The store: GRDB over one SQLite file; the only importer of GRDBSQLite.
         .target(name: "Storage", dependencies: [
             "ChartModel",
@@ -53,7 +53,7 @@ let package = Package(
                 swiftSettings: swiftSettings),
         // The executable: argument parsing and output only.
         .executableTarget(name: "chartex", dependencies: [
-            "ChartReading", "ChartModel", "OCR", "Storage", "Worker",
+            "ChartReading", "ChartModel", "OCR", "Storage", "Worker", "Extraction",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: swiftSettings),
@@ -64,7 +64,7 @@ let package = Package(
                     swiftSettings: swiftSettings),
         .testTarget(name: "OCRTests", dependencies: ["OCR", "PDFRendering", "ChartModel"],
                     swiftSettings: swiftSettings),
-        .testTarget(name: "ExtractionTests", dependencies: ["Extraction"], swiftSettings: swiftSettings),
+        .testTarget(name: "ExtractionTests", dependencies: ["Extraction", "ChartModel"], swiftSettings: swiftSettings),
         .testTarget(name: "ValidationTests", dependencies: ["Validation"], swiftSettings: swiftSettings),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "ChartModel",
                                                          .product(name: "GRDB", package: "GRDB.swift")],

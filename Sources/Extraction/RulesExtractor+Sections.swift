@@ -1,0 +1,298 @@
+import ChartModel
+import Foundation
+
+extension RulesExtractor {
+    // MARK: - Grounding helpers
+
+    /// The words of `line` that hold the characters `range` of `line.text`.
+    static func wordRange(of range: Range<String.Index>, in line: Line) -> Range<Int> {
+        let text = line.text
+        let start = text.distance(from: text.startIndex, to: range.lowerBound)
+        let end = text.distance(from: text.startIndex, to: range.upperBound)
+        var offset = 0
+        var first: Int?
+        var last = 0
+        for (index, word) in line.words.enumerated() {
+            let wordEnd = offset + word.text.count
+            if wordEnd > start && offset < end {
+                if first == nil { first = index }
+                last = index
+            }
+            offset = wordEnd + 1
+        }
+        guard let first else { return 0..<0 }
+        return first..<(last + 1)
+    }
+
+    /// The first run of words equal to `phrase` (case-insensitive), or nil.
+    static func find(_ phrase: String, in line: Line, from start: Int = 0) -> Range<Int>? {
+        let wanted = phrase.split(separator: " ").map { $0.lowercased() }
+        guard !wanted.isEmpty, line.words.count >= wanted.count else { return nil }
+        for i in start...(line.words.count - wanted.count) {
+            let candidate = line.words[i..<(i + wanted.count)].map { $0.text.lowercased() }
+            if zip(candidate, wanted).allSatisfy({ $0 == $1 || $0.trimmingCharacters(in: .punctuationCharacters) == $1.trimmingCharacters(in: .punctuationCharacters) }) {
+                return i..<(i + wanted.count)
+            }
+        }
+        return nil
+    }
+
+    // MARK: - Medications
+
+    func readMedication(_ line: Line, stopped: Bool, into builder: inout Builder) {
+        guard let sig = SigParser.parse(line.text) else { return }
+        let name = sig.name.trimmingCharacters(in: CharacterSet(charactersIn: "-• "))
+        guard !builder.has("medications", field: "name", value: name) else { return }
+        let item = builder.newItem("medications")
+        let nameWords = Self.find(name, in: line) ?? 0..<min(1, line.words.count)
+        builder.add("medications", item, "name", raw: name, value: name, line: line, words: nameWords)
+        var cursor = nameWords.upperBound
+        func add(_ field: String, _ raw: String?, value: String? = nil) {
+            guard let raw else { return }
+            let words = Self.find(raw, in: line, from: cursor) ?? Self.find(raw, in: line) ?? nameWords
+            if words.upperBound > cursor { cursor = words.lowerBound }
+            builder.add("medications", item, field, raw: raw, value: value ?? raw, line: line, words: words)
+        }
+        add("dose", sig.dose)
+        add("unit", sig.unit)
+        add("route", sig.route)
+        add("frequency", sig.frequency)
+        add("prn", sig.prn)
+        let status = stopped ? "discontinued" : (sig.status ?? "active")
+        builder.add("medications", item, "status", raw: status, value: status, line: line, words: nameWords)
+    }
+
+    // MARK: - Allergies
+
+    func readAllergies(_ line: Line, from start: Int, to end: Int? = nil, into builder: inout Builder) {
+        let end = end ?? line.words.count
+        guard start < end else { return }
+        let text = line.words[start..<end].map(\.text).joined(separator: " ")
+        let lower = text.lowercased()
+        if lower.contains("nkda") || lower.contains("no known") {
+            guard !builder.has("allergies", field: "substance", value: "NKDA") else { return }
+            let item = builder.newItem("allergies")
+            let words = Self.find("NKDA", in: line) ?? start..<end
+            builder.add("allergies", item, "substance", raw: text, value: "NKDA", line: line, words: words)
+            builder.add("allergies", item, "noKnownAllergies", raw: text, value: "true", line: line, words: words)
+            return
+        }
+        for part in text.split(whereSeparator: { $0 == ";" || $0 == "," }) {
+            var entry = part.trimmingCharacters(in: .whitespaces)
+            var details: [String] = []
+            while let open = entry.lastIndex(of: "("), let close = entry.lastIndex(of: ")"), open < close {
+                details.insert(String(entry[entry.index(after: open)..<close]), at: 0)
+                entry = String(entry[..<open]).trimmingCharacters(in: .whitespaces)
+            }
+            var substance = entry
+            var reaction: String?
+            if let dash = entry.range(of: " - ") {
+                substance = String(entry[..<dash.lowerBound])
+                reaction = String(entry[dash.upperBound...])
+            }
+            var severity: String?
+            for detail in details {
+                let d = detail.lowercased()
+                if ["mild", "moderate", "severe"].contains(d) { severity = d } else if reaction == nil { reaction = detail }
+            }
+            substance = substance.trimmingCharacters(in: CharacterSet(charactersIn: "-•. "))
+            guard substance.count >= 2, substance.first?.isLetter == true,
+                  !builder.has("allergies", field: "substance", value: substance) else { continue }
+            let item = builder.newItem("allergies")
+            let words = Self.find(substance, in: line, from: start) ?? start..<end
+            builder.add("allergies", item, "substance", raw: substance, value: substance, line: line, words: words)
+            if let reaction {
+                builder.add("allergies", item, "reaction", raw: reaction, value: reaction, line: line,
+                            words: Self.find(reaction, in: line, from: start) ?? words)
+            }
+            if let severity {
+                builder.add("allergies", item, "severity", raw: severity, value: severity, line: line,
+                            words: Self.find("(\(severity))", in: line, from: start) ?? words)
+            }
+        }
+    }
+
+    // MARK: - Vitals
+
+    static let vitalPatterns: [(name: String, pattern: String, unit: String?)] = [
+        ("blood pressure", #"\b(?:BP|Blood Pressure)\s*:?\s*(\d{2,3}/\d{2,3})(?:\s*mmHg)?"#, "mmHg"),
+        ("heart rate", #"\b(?:HR|P|Pulse|Heart Rate)\s*:?\s*(\d{2,3})\b(?:\s*bpm)?"#, "bpm"),
+        ("respiratory rate", #"\b(?:RR|Resp|Respiratory Rate)\s*:?\s*(\d{1,2})\b"#, "/min"),
+        ("temperature", #"\b(?:Temp|T)\s*:?\s*(\d{2,3}(?:\.\d)?)\s*°?\s*([FC])\b"#, nil),
+        ("oxygen saturation", #"\b(?:SpO2|O2 Sat|Sat)\s*:?\s*(\d{2,3})\s*%"#, "%"),
+        ("weight", #"\b(?:Wt|Weight)\s*:?\s*(\d{2,3}(?:\.\d+)?)\s*(kg|lb|lbs)\b"#, nil),
+        ("height", #"\b(?:Ht|Height)\s*:?\s*(\d{2,3}(?:\.\d+)?)\s*(cm|in)\b"#, nil),
+    ]
+
+    func readVitals(_ line: Line, date: String?, into builder: inout Builder) {
+        let text = line.text
+        for (name, pattern, fixedUnit) in Self.vitalPatterns {
+            guard let regex = try? NSRegularExpression(pattern: pattern),
+                  let match = regex.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)),
+                  let valueRange = Range(match.range(at: 1), in: text), let whole = Range(match.range, in: text) else { continue }
+            let raw = String(text[valueRange])
+            var unit = fixedUnit
+            if unit == nil, match.numberOfRanges > 2, let unitRange = Range(match.range(at: 2), in: text) {
+                unit = ValueNormalizer.unit(String(text[unitRange]))
+            }
+            let item = builder.newItem("vitals")
+            let words = Self.wordRange(of: whole, in: line)
+            builder.add("vitals", item, "name", raw: name, value: name, line: line, words: words)
+            builder.add("vitals", item, "value", raw: raw, value: raw, line: line, words: Self.wordRange(of: valueRange, in: line))
+            if let unit { builder.add("vitals", item, "unit", raw: unit, value: unit, line: line, words: words) }
+            if let date { builder.add("vitals", item, "date", raw: date, value: date, line: line, words: 0..<0) }
+        }
+    }
+
+    // MARK: - Labs
+
+    func readLabs(_ line: Line, context: inout PageContext, into builder: inout Builder) {
+        let tokens = line.words.map(\.text)
+        let lineDates = tokens.compactMap { dates.normalize($0) }.filter { $0.count == 10 }
+        if lineDates.count >= 2, tokens.first?.lowercased() == "test" {
+            context.columnDates = lineDates
+            return
+        }
+        if tokens.first?.lowercased() == "test" { context.columnDates = []; return }
+        var position = 0
+        while position < tokens.count {
+            guard let next = readLab(line, from: position, context: context, into: &builder) else { break }
+            position = next
+        }
+    }
+
+    static func isValue(_ token: String) -> Bool {
+        token.range(of: #"^[<>]?=?\d+(\.\d+)?$"#, options: .regularExpression) != nil
+    }
+
+    /// Reads one lab starting at `start`; returns where the next one may start, or nil.
+    func readLab(_ line: Line, from start: Int, context: PageContext, into builder: inout Builder) -> Int? {
+        let tokens = line.words.map(\.text)
+        guard let valueIndex = tokens.indices.dropFirst(start).first(where: { Self.isValue(tokens[$0]) }), valueIndex > start else {
+            return nil
+        }
+        let name = tokens[start..<valueIndex].joined(separator: " ").trimmingCharacters(in: CharacterSet(charactersIn: ":;,- "))
+        guard name.contains(where: \.isLetter), name.count <= 40, !name.lowercased().hasPrefix("page"),
+              dates.normalize(name) == nil else { return valueIndex + 1 }
+        let nameWords = start..<valueIndex
+        // Values: one per date column on cumulative reports, else one.
+        var values: [(raw: String, words: Range<Int>, flag: String?)] = []
+        var i = valueIndex
+        let wanted = max(1, context.columnDates.count)
+        while i < tokens.count, values.count < wanted, Self.isValue(tokens[i]) {
+            var flag: String?
+            if i + 1 < tokens.count, let f = ValueNormalizer.flag(tokens[i + 1]) {
+                flag = f
+                values.append((tokens[i], i..<(i + 2), flag))
+                i += 2
+            } else {
+                values.append((tokens[i], i..<(i + 1), nil))
+                i += 1
+            }
+        }
+        var unit: (String, Range<Int>)?
+        var range: (String, Range<Int>)?
+        var flag: (String, Range<Int>)?
+        var explicitDate: String?
+        while i < tokens.count {
+            let token = tokens[i]
+            let bare = token.trimmingCharacters(in: CharacterSet(charactersIn: "()"))
+            if flag == nil, values.count == 1, values[0].flag == nil, let f = ValueNormalizer.flag(token) {
+                flag = (f, i..<(i + 1))
+            } else if range == nil, ReferenceRange(bare) != nil, bare.contains(where: { "-<>=–".contains($0) }) {
+                range = (bare, i..<(i + 1))
+            } else if token.lowercased() == "(ref", i + 1 < tokens.count {
+                range = (tokens[i + 1].trimmingCharacters(in: CharacterSet(charactersIn: "()")), i..<(i + 2))
+                i += 1
+            } else if unit == nil, ValueNormalizer.isKnownUnit(token) || (token.contains("/") && token.contains(where: \.isLetter)) {
+                unit = (ValueNormalizer.unit(token), i..<(i + 1))
+            } else if token.lowercased() == "on", i + 1 < tokens.count, let d = dates.normalize(tokens[i + 1]) {
+                explicitDate = d
+                i += 1
+            } else if token.first?.isLetter == true, i + 1 < tokens.count,
+                      tokens[(i + 1)...].prefix(3).contains(where: Self.isValue) {
+                break  // the next lab on the same line
+            }
+            i += 1
+        }
+        for (n, value) in values.enumerated() {
+            let date = context.columnDates.count > n ? context.columnDates[n] : (explicitDate ?? context.sectionDate ?? context.encounterDate)
+            let item = builder.newItem("labs")
+            builder.add("labs", item, "name", raw: name, value: name, line: line, words: nameWords)
+            let number = ValueNormalizer.number(value.raw)
+            var review: String?
+            if let number {
+                review = LabPlausibility.problem(value: number, printed: value.raw, range: range.flatMap { ReferenceRange($0.0) })
+            }
+            builder.add("labs", item, "value", raw: value.raw, value: number.map { Self.format($0) } ?? value.raw, line: line,
+                        words: value.words, review: review)
+            if let unit { builder.add("labs", item, "unit", raw: unit.0, value: unit.0, line: line, words: unit.1) }
+            if let range { builder.add("labs", item, "referenceRange", raw: range.0, value: range.0, line: line, words: range.1) }
+            if let f = value.flag ?? flag?.0 {
+                builder.add("labs", item, "flag", raw: f, value: f, line: line, words: value.flag != nil ? value.words : flag!.1)
+            } else if let number, let parsed = range.flatMap({ ReferenceRange($0.0) }), let derived = parsed.flag(for: number) {
+                // No flag printed: the reference range says it.
+                builder.add("labs", item, "flag", raw: derived, value: derived, line: line, words: range!.1)
+            }
+            if let date { builder.add("labs", item, "date", raw: date, value: date, line: line, words: 0..<0) }
+        }
+        return i
+    }
+
+    static func format(_ value: Double) -> String {
+        value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(value)
+    }
+
+    // MARK: - Problems
+
+    func readProblems(_ line: Line, from start: Int = 0, into builder: inout Builder) {
+        guard start < line.words.count else { return }
+        let text = line.words[start...].map(\.text).joined(separator: " ")
+        for part in text.split(separator: ";") {
+            var entry = part.trimmingCharacters(in: .whitespaces)
+            if let marker = entry.firstMatch(of: /^(\d+[.)]|[-•])\s+/) { entry = String(entry[marker.range.upperBound...]) }
+            var onset: String?
+            if let paren = entry.firstMatch(of: /\s*\((?:onset\s+)?(\d{4})\)/) {
+                if !entry[paren.range].lowercased().contains("quit") { onset = String(paren.1) }
+                entry.removeSubrange(paren.range)
+            }
+            entry = entry.replacingOccurrences(of: #"\s*\((quit|since)[^)]*\)"#, with: "", options: .regularExpression)
+            var name = entry
+            var status = "active"
+            if let dash = entry.range(of: " - ") {
+                name = String(entry[..<dash.lowerBound])
+                let rest = entry[dash.upperBound...].lowercased()
+                if rest.contains("resolved") { status = "resolved" } else if rest.contains("inactive") { status = "inactive" }
+            } else if let comma = entry.firstIndex(of: ",") {
+                name = String(entry[..<comma])
+            }
+            name = name.trimmingCharacters(in: CharacterSet(charactersIn: " .:"))
+            guard name.count >= 3, name.first?.isLetter == true, !builder.has("problems", field: "name", value: name) else { continue }
+            let item = builder.newItem("problems")
+            let words = Self.find(name, in: line, from: start) ?? start..<line.words.count
+            builder.add("problems", item, "name", raw: name, value: name, line: line, words: words)
+            builder.add("problems", item, "status", raw: status, value: status, line: line, words: words)
+            if let onset { builder.add("problems", item, "onset", raw: onset, value: onset, line: line, words: words) }
+        }
+    }
+
+    // MARK: - Immunizations
+
+    func readImmunizations(_ line: Line, into builder: inout Builder) {
+        let text = line.text
+        guard !text.lowercased().contains("due") else { return }
+        for part in text.split(separator: ";") {
+            let tokens = part.split(separator: " ").map(String.init)
+            guard let dateIndex = tokens.firstIndex(where: { dates.normalize($0)?.count == 10 }), dateIndex > 0 else { continue }
+            var vaccine = tokens[..<dateIndex].joined(separator: " ")
+            if vaccine.lowercased().hasSuffix(" vaccine") { vaccine = String(vaccine.dropLast(8)) }
+            guard vaccine.contains(where: \.isLetter) else { continue }
+            let date = dates.normalize(tokens[dateIndex])!
+            let item = builder.newItem("immunizations")
+            let words = Self.find(vaccine, in: line) ?? 0..<line.words.count
+            builder.add("immunizations", item, "vaccine", raw: vaccine, value: vaccine, line: line, words: words)
+            builder.add("immunizations", item, "date", raw: tokens[dateIndex], value: date, line: line,
+                        words: Self.find(tokens[dateIndex], in: line) ?? words)
+        }
+    }
+}

@@ -1,0 +1,281 @@
+import ChartModel
+import Foundation
+
+/// The layout-aware rules extractor: reads a document's pages (words with boxes, in row
+/// order) and returns facts with their evidence. No model involved.
+///
+/// It works line by line with a section state: label/value pairs (`DOB: 03/14/1958`) anywhere;
+/// table and list rows interpreted by the section they sit in (medications, allergies, vitals,
+/// labs, problems, immunizations), with columns told apart by what the cells hold (a number,
+/// a unit, a range, a flag, a date), not by their order.
+public struct RulesExtractor: Sendable {
+    public var dates: DateNormalizer
+    /// Words read with less confidence than this make their fact `needs_review`.
+    public var minimumConfidence: Double = 60
+
+    public init(dates: DateNormalizer = DateNormalizer()) {
+        self.dates = dates
+    }
+
+    /// A section of a clinical document, recognised from its heading.
+    enum Section: String {
+        case none, medications, stoppedMedications, allergies, vitals, labs, problems, immunizations, plan
+    }
+
+    static let headings: [(Section, [String])] = [
+        (.stoppedMedications, ["stopped medications", "discontinued medications", "medications stopped"]),
+        (.medications, ["current medications", "discharge medications", "medications", "medication list", "medication / sig",
+                        "medication", "home medications", "active medications", "meds"]),
+        (.allergies, ["allergies", "allergy", "allergies/adverse reactions"]),
+        (.vitals, ["vitals", "vital signs", "vitals at discharge"]),
+        (.labs, ["recent labs", "labs", "laboratory", "pertinent laboratory results", "recent results", "results",
+                 "laboratory results", "test name", "test"]),
+        (.problems, ["problem list", "problems", "discharge diagnoses", "diagnoses", "active problems", "past medical history"]),
+        (.immunizations, ["immunizations", "immunization record", "vaccines", "vaccine"]),
+        (.plan, ["assessment and plan", "assessment / plan", "assessment/plan", "plan", "assessment", "hpi",
+                 "history of present illness", "hospital course", "exam", "interval history", "follow-up", "condition at discharge",
+                 "admitting diagnosis", "emergency contact"]),
+    ]
+
+    /// A line with its words, for grounding.
+    struct Line {
+        var page: Int
+        var words: [Word]
+        var text: String { words.map(\.text).joined(separator: " ") }
+
+        func box(_ range: Range<Int>) -> BoundingBox? { BoundingBox.union(words[range].map(\.bbox)) }
+        func confidence(_ range: Range<Int>) -> Double {
+            range.isEmpty ? 0 : words[range].map(\.conf).reduce(0, +) / Double(range.count)
+        }
+    }
+
+    // MARK: - Building facts
+
+    struct Builder {
+        var facts: [ExtractedFact] = []
+        var counts: [String: Int] = [:]
+        let minimumConfidence: Double
+
+        mutating func newItem(_ group: String) -> Int {
+            let item = counts[group, default: 0]
+            counts[group] = item + 1
+            return item
+        }
+
+        mutating func add(_ group: String, _ item: Int, _ field: String, raw: String, value: String, line: Line,
+                          words: Range<Int>, review: String? = nil) {
+            let confidence = line.confidence(words)
+            var reason = review
+            if reason == nil, confidence < minimumConfidence, !words.isEmpty {
+                reason = "OCR confidence \(Int(confidence)) is below \(Int(minimumConfidence))"
+            }
+            facts.append(ExtractedFact(group: group, item: item, field: field, raw: raw, value: value, page: line.page,
+                                       bbox: words.isEmpty ? nil : line.box(words), sourceText: line.text,
+                                       ocrConfidence: confidence, status: reason == nil ? "verified" : "needs_review",
+                                       reviewReason: reason))
+        }
+
+        func has(_ group: String, field: String, value: String) -> Bool {
+            facts.contains { $0.group == group && $0.field == field && $0.value.lowercased() == value.lowercased() }
+        }
+    }
+
+    // MARK: - Extraction
+
+    /// Facts from the pages of one document (pages in order; blank pages give nothing).
+    public func extract(pages: [PageReading]) -> [ExtractedFact] {
+        var builder = Builder(minimumConfidence: minimumConfidence)
+        var patientItem: Int?
+        for page in pages where !page.isBlank {
+            var section = Section.none
+            var context = PageContext()
+            for line in page.lines {
+                let words = Array(page.words[line.words])
+                let view = Line(page: page.number, words: words)
+                if let heading = Self.heading(view.text) {
+                    section = heading.section
+                    if let date = heading.date.flatMap(dates.normalize) { context.sectionDate = date }
+                    if heading.rest.isEmpty { continue }
+                }
+                readPairs(view, into: &builder, patient: &patientItem, context: &context)
+                switch section {
+                case .medications, .stoppedMedications:
+                    readMedication(view, stopped: section == .stoppedMedications, into: &builder)
+                case .allergies:
+                    readAllergies(view, from: 0, into: &builder)
+                case .vitals:
+                    readVitals(view, date: context.encounterDate, into: &builder)
+                case .labs:
+                    readLabs(view, context: &context, into: &builder)
+                case .problems:
+                    readProblems(view, into: &builder)
+                case .immunizations:
+                    readImmunizations(view, into: &builder)
+                case .plan, .none:
+                    break
+                }
+            }
+        }
+        return builder.facts
+    }
+
+    struct PageContext {
+        var encounterDate: String?
+        var sectionDate: String?
+        var columnDates: [String] = []
+    }
+
+    /// A heading line: its section, an optional date in it ("Recent Labs (10/28/2026):") and
+    /// what follows the colon on the same line.
+    static func heading(_ text: String) -> (section: Section, date: String?, rest: String)? {
+        let lower = text.lowercased()
+        let parts = lower.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
+        var head = String(parts[0]).trimmingCharacters(in: .whitespaces)
+        var date: String?
+        if let open = head.firstIndex(of: "("), let close = head.lastIndex(of: ")"), open < close {
+            date = String(head[head.index(after: open)..<close])
+            head = String(head[..<open]).trimmingCharacters(in: .whitespaces)
+        }
+        let rest = parts.count > 1 ? String(text.split(separator: ":", maxSplits: 1)[1...].joined()).trimmingCharacters(in: .whitespaces) : ""
+        for (section, names) in headings {
+            for name in names where head == name {
+                // Table headers ("Test Name Result Units…") start a labs section as a whole line.
+                return (section, date, parts.count > 1 ? rest : "")
+            }
+        }
+        // Table header rows: "Test Result Flag Units Reference Range", "Medication Strength…", "Vaccine Date Given…".
+        let first = lower.split(separator: " ").first.map(String.init) ?? ""
+        if ["test", "medication", "vaccine"].contains(first), lower.contains("date") || lower.contains("result") || lower.contains("strength")
+            || lower.contains("frequency") {
+            return ([("test", Section.labs), ("medication", .medications), ("vaccine", .immunizations)].first { $0.0 == first }!.1, nil, "")
+        }
+        if lower.hasPrefix("test ") || lower.hasPrefix("test name") {
+            // Cumulative reports: "Test 10/18/2026 10/22/2026 Units Reference".
+            return (.labs, nil, "")
+        }
+        return nil
+    }
+
+    // MARK: - Label/value pairs
+
+    static let labels: [String: String] = [
+        "patient": "name", "patient name": "name", "name": "name", "re": "re",
+        "dob": "birthDate", "date of birth": "birthDate", "birth date": "birthDate",
+        "sex": "sex", "gender": "sex",
+        "mrn": "mrn", "patient id (mrn)": "mrn", "patient id": "mrn", "medical record number": "mrn", "mrn#": "mrn",
+        "date of service": "visitDate", "visit date": "visitDate", "date": "visitDate", "collected": "collected",
+        "admission date": "admitDate", "discharge date": "dischargeDate",
+        "provider": "provider", "attending": "provider", "ordering physician": "provider", "ordered by": "provider",
+        "allergies": "allergies", "problems": "problems", "medications": "medications",
+    ]
+
+    /// Splits a line into `label: value` pairs (one or two columns) and reads the ones it knows.
+    func readPairs(_ line: Line, into builder: inout Builder, patient: inout Int?, context: inout PageContext) {
+        var starts: [(index: Int, length: Int, key: String)] = []
+        var i = 0
+        while i < line.words.count {
+            var matched = false
+            for length in stride(from: 4, through: 1, by: -1) where i + length <= line.words.count {
+                let candidate = line.words[i..<(i + length)].map(\.text).joined(separator: " ")
+                guard candidate.hasSuffix(":") else { continue }
+                let label = String(candidate.dropLast()).lowercased()
+                if let key = Self.labels[label] {
+                    starts.append((i, length, key))
+                    i += length
+                    matched = true
+                    break
+                }
+            }
+            if !matched { i += 1 }
+        }
+        for (n, start) in starts.enumerated() {
+            let valueStart = start.index + start.length
+            let valueEnd = n + 1 < starts.count ? starts[n + 1].index : line.words.count
+            guard valueStart < valueEnd else { continue }
+            let range = valueStart..<valueEnd
+            let raw = line.words[range].map(\.text).joined(separator: " ")
+            func patientItem() -> Int {
+                if let patient { return patient }
+                let item = builder.newItem("patient")
+                patient = item
+                return item
+            }
+            switch start.key {
+            case "name":
+                if !builder.facts.contains(where: { $0.group == "patient" && $0.field == "name" }) {
+                    builder.add("patient", patientItem(), "name", raw: raw, value: Self.personName(raw), line: line, words: range)
+                }
+            case "re":
+                // "RE: Thomas A. Reilly DOB: …" in letters.
+                if !builder.facts.contains(where: { $0.group == "patient" && $0.field == "name" }) {
+                    builder.add("patient", patientItem(), "name", raw: raw, value: Self.personName(raw), line: line, words: range)
+                }
+            case "birthDate":
+                if let iso = dates.normalize(raw), !builder.facts.contains(where: { $0.group == "patient" && $0.field == "birthDate" }) {
+                    builder.add("patient", patientItem(), "birthDate", raw: raw, value: iso, line: line, words: range)
+                }
+            case "sex":
+                let value = raw.lowercased().hasPrefix("f") ? "female" : raw.lowercased().hasPrefix("m") ? "male" : raw.lowercased()
+                if !builder.facts.contains(where: { $0.group == "patient" && $0.field == "sex" }) {
+                    builder.add("patient", patientItem(), "sex", raw: raw, value: value, line: line, words: range)
+                }
+            case "mrn":
+                if !builder.facts.contains(where: { $0.group == "patient" && $0.field == "mrn" }) {
+                    builder.add("patient", patientItem(), "mrn", raw: raw, value: raw, line: line, words: range)
+                }
+            case "visitDate", "admitDate", "collected":
+                if let iso = dates.normalize(raw) {
+                    context.encounterDate = iso
+                    context.sectionDate = context.sectionDate ?? iso
+                    if !builder.has("encounters", field: "date", value: iso) {
+                        let item = builder.newItem("encounters")
+                        builder.add("encounters", item, "date", raw: raw, value: iso, line: line, words: range)
+                    }
+                }
+            case "dischargeDate":
+                if let iso = dates.normalize(raw), let item = builder.facts.last(where: { $0.group == "encounters" && $0.field == "date" })?.item {
+                    builder.add("encounters", item, "endDate", raw: raw, value: iso, line: line, words: range)
+                    context.encounterDate = iso
+                }
+            case "allergies":
+                readAllergies(line, from: valueStart, to: valueEnd, into: &builder)
+            case "problems":
+                readProblems(line, from: valueStart, into: &builder)
+            case "medications":
+                for part in raw.split(separator: ";") {
+                    readMedication(Line(page: line.page, words: Self.words(of: String(part), in: line)), stopped: false, into: &builder)
+                }
+            default:
+                break
+            }
+        }
+    }
+
+    /// "Gonzalez, Maria L." → "Maria L. Gonzalez"; "OKAFOR, DANIEL C" → "Daniel C. Okafor".
+    static func personName(_ raw: String) -> String {
+        var name = raw
+        if let comma = raw.firstIndex(of: ",") {
+            let last = raw[..<comma].trimmingCharacters(in: .whitespaces)
+            let first = raw[raw.index(after: comma)...].trimmingCharacters(in: .whitespaces)
+            name = "\(first) \(last)"
+        }
+        let parts = name.split(separator: " ").map { part -> String in
+            var word = String(part)
+            if word == word.uppercased() && word.count > 1 { word = word.prefix(1) + word.dropFirst().lowercased() }
+            if word.count == 1 { word += "." }
+            return word
+        }
+        return parts.joined(separator: " ")
+    }
+
+    /// The words of `line` that make up `text` (a part of it), for grounding sub-phrases.
+    static func words(of text: String, in line: Line) -> [Word] {
+        let wanted = text.split(separator: " ").map(String.init)
+        guard let first = wanted.first else { return [] }
+        for start in line.words.indices where line.words[start].text.hasPrefix(first) || first.hasSuffix(line.words[start].text) {
+            let end = min(line.words.count, start + wanted.count)
+            return Array(line.words[start..<end])
+        }
+        return []
+    }
+}
