@@ -266,14 +266,25 @@ extension RulesExtractor {
             } else if let comma = entry.firstIndex(of: ",") {
                 name = String(entry[..<comma])
             }
+            if let period = name.firstIndex(of: ".") { name = String(name[..<period]) }
             name = name.trimmingCharacters(in: CharacterSet(charactersIn: " .:"))
-            guard name.count >= 3, name.first?.isLetter == true, !builder.has("problems", field: "name", value: name) else { continue }
+            guard name.count >= 3, name.first?.isLetter == true,
+                  !builder.facts.contains(where: { $0.group == "problems" && $0.field == "name" && Self.similar($0.value, name) })
+            else { continue }
             let item = builder.newItem("problems")
             let words = Self.find(name, in: line, from: start) ?? start..<line.words.count
             builder.add("problems", item, "name", raw: name, value: name, line: line, words: words)
             builder.add("problems", item, "status", raw: status, value: status, line: line, words: words)
             if let onset { builder.add("problems", item, "onset", raw: onset, value: onset, line: line, words: words) }
         }
+    }
+
+    /// Two names that say the same thing: one holds the other, or most words are shared.
+    static func similar(_ a: String, _ b: String) -> Bool {
+        let x = a.lowercased(), y = b.lowercased()
+        if x.contains(y) || y.contains(x) { return true }
+        let wx = Set(x.split(whereSeparator: { !$0.isLetter && !$0.isNumber })), wy = Set(y.split(whereSeparator: { !$0.isLetter && !$0.isNumber }))
+        return Double(wx.intersection(wy).count) / Double(max(1, min(wx.count, wy.count))) >= 0.6
     }
 
     // MARK: - Immunizations

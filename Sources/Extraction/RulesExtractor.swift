@@ -89,29 +89,51 @@ public struct RulesExtractor: Sendable {
         for page in pages where !page.isBlank {
             var section = Section.none
             var context = PageContext()
-            for line in page.lines {
+            for (index, line) in page.lines.enumerated() {
                 let words = Array(page.words[line.words])
                 let view = Line(page: page.number, words: words)
+                // Running headers and footers ("Page 1 of 2", "Printed …", "CONFIDENTIAL") sit in
+                // the top and bottom margins: they end a section and hold no facts of their own.
+                if line.bbox.y1 < page.height * 0.06 || line.bbox.y0 > page.height * 0.92 {
+                    section = .none
+                    continue
+                }
                 if let heading = Self.heading(view.text) {
                     section = heading.section
-                    if let date = heading.date.flatMap(dates.normalize) { context.sectionDate = date }
+                    context.headingDate = heading.date.flatMap(dates.normalize)
+                    if let date = context.headingDate { context.sectionDate = date }
+                    if section == .labs { readLabs(view, context: &context, into: &builder) }
                     if heading.rest.isEmpty { continue }
                 }
-                readPairs(view, into: &builder, patient: &patientItem, context: &context)
+                // A letter's date line ("January 12, 2026") near the top of its first page.
+                if context.encounterDate == nil, index < 8, !builder.facts.contains(where: { $0.group == "encounters" }),
+                   let date = dates.normalize(view.text), date.count == 10 {
+                    context.encounterDate = date
+                    let item = builder.newItem("encounters")
+                    builder.add("encounters", item, "date", raw: view.text, value: date, line: view, words: 0..<words.count)
+                    continue
+                }
+                let startsWithLabel = readPairs(view, into: &builder, patient: &patientItem, context: &context)
+                if startsWithLabel && section != .vitals { continue }
                 switch section {
                 case .medications, .stoppedMedications:
                     readMedication(view, stopped: section == .stoppedMedications, into: &builder)
                 case .allergies:
                     readAllergies(view, from: 0, into: &builder)
                 case .vitals:
-                    readVitals(view, date: context.encounterDate, into: &builder)
+                    readVitals(view, date: context.headingDate ?? context.encounterDate, into: &builder)
                 case .labs:
                     readLabs(view, context: &context, into: &builder)
                 case .problems:
                     readProblems(view, into: &builder)
                 case .immunizations:
                     readImmunizations(view, into: &builder)
-                case .plan, .none:
+                case .plan:
+                    // Numbered assessment items name the problems addressed.
+                    if view.text.firstMatch(of: /^\d+[.)]\s+[A-Za-z]/) != nil, view.text.contains(" - ") {
+                        readProblems(view, into: &builder)
+                    }
+                case .none:
                     break
                 }
             }
@@ -121,6 +143,8 @@ public struct RulesExtractor: Sendable {
 
     struct PageContext {
         var encounterDate: String?
+        /// A date in the current section's heading ("Vitals (01/08/2026):").
+        var headingDate: String?
         var sectionDate: String?
         var columnDates: [String] = []
     }
@@ -170,7 +194,9 @@ public struct RulesExtractor: Sendable {
     ]
 
     /// Splits a line into `label: value` pairs (one or two columns) and reads the ones it knows.
-    func readPairs(_ line: Line, into builder: inout Builder, patient: inout Int?, context: inout PageContext) {
+    /// - Returns: true when the line starts with a known label (a header grid row).
+    @discardableResult
+    func readPairs(_ line: Line, into builder: inout Builder, patient: inout Int?, context: inout PageContext) -> Bool {
         var starts: [(index: Int, length: Int, key: String)] = []
         var i = 0
         while i < line.words.count {
@@ -237,6 +263,8 @@ public struct RulesExtractor: Sendable {
                     builder.add("encounters", item, "endDate", raw: raw, value: iso, line: line, words: range)
                     context.encounterDate = iso
                 }
+            case "allergies" where start.index > 0, "problems" where start.index > 0, "medications" where start.index > 0:
+                break
             case "allergies":
                 readAllergies(line, from: valueStart, to: valueEnd, into: &builder)
             case "problems":
@@ -249,6 +277,7 @@ public struct RulesExtractor: Sendable {
                 break
             }
         }
+        return starts.first?.index == 0 && !["allergies", "problems", "medications"].contains(starts.first!.key)
     }
 
     /// "Gonzalez, Maria L." → "Maria L. Gonzalez"; "OKAFOR, DANIEL C" → "Daniel C. Okafor".
