@@ -55,11 +55,59 @@ extension RulesExtractor {
         }
         add("dose", sig.dose)
         add("unit", sig.unit)
-        add("route", sig.route)
+        var route = sig.route
+        if route == nil {
+            // Devices say how they are taken: puffs are inhaled, sprays in the nostril are nasal.
+            let lower = line.text.lowercased()
+            if lower.contains("nostril") || lower.contains("nasal") { route = "intranasal" }
+            else if lower.contains("puff") || lower.contains("inhaler") || lower.contains("hfa") { route = "inhaled" }
+        }
+        if let route { builder.add("medications", item, "route", raw: route, value: route, line: line,
+                                   words: Self.find(route, in: line) ?? nameWords) }
         add("frequency", sig.frequency)
         add("prn", sig.prn)
         let status = stopped ? "discontinued" : (sig.status ?? "active")
         builder.add("medications", item, "status", raw: status, value: status, line: line, words: nameWords)
+    }
+
+    /// Medication changes in plans and narrative: "start Empagliflozin 10 mg PO daily",
+    /// "increase Lisinopril to 40 mg PO daily", "Prednisone course completed", "stop Aspirin".
+    func readMedicationChanges(_ line: Line, into builder: inout Builder) {
+        let text = line.text
+        for match in text.matches(of: /(?i)\b(?:start|started|begin|initiate)\s+([A-Za-z][A-Za-z-]+(?:\s+[A-Za-z-]+)?\s+\d[^;]*?)(?:[;]|\.(?:\s|$)|$)/) {
+            let phrase = String(match.1)
+            let sub = Line(page: line.page, words: Self.words(of: phrase, in: line))
+            guard let sig = SigParser.parse(phrase), !builder.has("medications", field: "name", value: sig.name) else { continue }
+            readMedication(sub.words.isEmpty ? line : sub, stopped: false, into: &builder)
+            if let item = builder.facts.last(where: { $0.group == "medications" && $0.field == "name" })?.item,
+               let index = builder.facts.lastIndex(where: { $0.group == "medications" && $0.item == item && $0.field == "status" }) {
+                builder.facts[index].value = "new"
+                builder.facts[index].raw = "start"
+            }
+        }
+        for match in text.matches(of: /(?i)\b(?:increase|decrease|change|reduce)\s+([A-Za-z][A-Za-z-]+)\s+to\s+(\d+(?:\.\d+)?)\s*(mg|mcg|g|units|mEq)\b/) {
+            let name = String(match.1)
+            guard let item = builder.facts.first(where: { $0.group == "medications" && $0.field == "name" && $0.value.lowercased() == name.lowercased() })?.item,
+                  let index = builder.facts.firstIndex(where: { $0.group == "medications" && $0.item == item && $0.field == "dose" })
+            else { continue }
+            let words = Self.wordRange(of: match.range, in: line)
+            builder.facts[index].value = String(match.2)
+            builder.facts[index].raw = String(text[match.range])
+            builder.facts[index].page = line.page
+            builder.facts[index].bbox = line.box(words)
+            builder.facts[index].sourceText = text
+        }
+        for match in text.matches(of: /(?i)\b([A-Za-z][A-Za-z-]+)\s+course\s+completed|\b(?:stop|stopped|discontinue|discontinued)\s+([A-Za-z][A-Za-z-]+)/) {
+            let name = String(match.1 ?? match.2 ?? "")
+            guard let item = builder.facts.first(where: { $0.group == "medications" && $0.field == "name" && $0.value.lowercased() == name.lowercased() })?.item,
+                  let index = builder.facts.firstIndex(where: { $0.group == "medications" && $0.item == item && $0.field == "status" })
+            else { continue }
+            builder.facts[index].value = "discontinued"
+            builder.facts[index].raw = String(text[match.range])
+            builder.facts[index].page = line.page
+            builder.facts[index].bbox = line.box(Self.wordRange(of: match.range, in: line))
+            builder.facts[index].sourceText = text
+        }
     }
 
     // MARK: - Allergies
@@ -245,10 +293,10 @@ extension RulesExtractor {
 
     // MARK: - Problems
 
-    func readProblems(_ line: Line, from start: Int = 0, into builder: inout Builder) {
+    func readProblems(_ line: Line, from start: Int = 0, firstOnly: Bool = false, into builder: inout Builder) {
         guard start < line.words.count else { return }
         let text = line.words[start...].map(\.text).joined(separator: " ")
-        for part in text.split(separator: ";") {
+        for part in text.split(separator: ";").prefix(firstOnly ? 1 : Int.max) {
             var entry = part.trimmingCharacters(in: .whitespaces)
             if let marker = entry.firstMatch(of: /^(\d+[.)]|[-•])\s+/) { entry = String(entry[marker.range.upperBound...]) }
             var onset: String?

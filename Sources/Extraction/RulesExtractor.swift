@@ -91,7 +91,7 @@ public struct RulesExtractor: Sendable {
             var context = PageContext()
             for (index, line) in page.lines.enumerated() {
                 let words = Array(page.words[line.words])
-                let view = Line(page: page.number, words: words)
+                var view = Line(page: page.number, words: words)
                 // Running headers and footers ("Page 1 of 2", "Printed …", "CONFIDENTIAL") sit in
                 // the top and bottom margins: they end a section and hold no facts of their own.
                 if line.bbox.y1 < page.height * 0.06 || line.bbox.y0 > page.height * 0.92 {
@@ -104,6 +104,12 @@ public struct RulesExtractor: Sendable {
                     if let date = context.headingDate { context.sectionDate = date }
                     if section == .labs { readLabs(view, context: &context, into: &builder) }
                     if heading.rest.isEmpty { continue }
+                    // "Medications: Amlodipine 10 mg PO daily; …": read what follows the heading.
+                    if let colon = view.words.firstIndex(where: { $0.text.hasSuffix(":") }) {
+                        view = Line(page: view.page, words: Array(view.words[(colon + 1)...]))
+                    }
+                    readSection(section, view, context: &context, into: &builder)
+                    continue
                 }
                 // A letter's date line ("January 12, 2026") near the top of its first page.
                 if context.encounterDate == nil, index < 8, !builder.facts.contains(where: { $0.group == "encounters" }),
@@ -115,30 +121,36 @@ public struct RulesExtractor: Sendable {
                 }
                 let startsWithLabel = readPairs(view, into: &builder, patient: &patientItem, context: &context)
                 if startsWithLabel && section != .vitals { continue }
-                switch section {
-                case .medications, .stoppedMedications:
-                    readMedication(view, stopped: section == .stoppedMedications, into: &builder)
-                case .allergies:
-                    readAllergies(view, from: 0, into: &builder)
-                case .vitals:
-                    readVitals(view, date: context.headingDate ?? context.encounterDate, into: &builder)
-                case .labs:
-                    readLabs(view, context: &context, into: &builder)
-                case .problems:
-                    readProblems(view, into: &builder)
-                case .immunizations:
-                    readImmunizations(view, into: &builder)
-                case .plan:
-                    // Numbered assessment items name the problems addressed.
-                    if view.text.firstMatch(of: /^\d+[.)]\s+[A-Za-z]/) != nil, view.text.contains(" - ") {
-                        readProblems(view, into: &builder)
-                    }
-                case .none:
-                    break
-                }
+                readSection(section, view, context: &context, into: &builder)
             }
         }
         return builder.facts
+    }
+
+    /// Reads one line as the section it sits in.
+    func readSection(_ section: Section, _ view: Line, context: inout PageContext, into builder: inout Builder) {
+        switch section {
+        case .medications, .stoppedMedications:
+            readMedication(view, stopped: section == .stoppedMedications, into: &builder)
+        case .allergies:
+            readAllergies(view, from: 0, into: &builder)
+        case .vitals:
+            readVitals(view, date: context.headingDate ?? context.encounterDate, into: &builder)
+        case .labs:
+            readLabs(view, context: &context, into: &builder)
+        case .problems:
+            readProblems(view, into: &builder)
+        case .immunizations:
+            readImmunizations(view, into: &builder)
+        case .plan:
+            // Numbered assessment items name the problems addressed ("1. Hypothyroidism - …").
+            if view.text.firstMatch(of: /^\d+[.)]\s+[A-Za-z]/) != nil, view.text.contains(" - ") {
+                readProblems(view, firstOnly: true, into: &builder)
+            }
+            readMedicationChanges(view, into: &builder)
+        case .none:
+            readMedicationChanges(view, into: &builder)
+        }
     }
 
     struct PageContext {
@@ -263,8 +275,8 @@ public struct RulesExtractor: Sendable {
                     builder.add("encounters", item, "endDate", raw: raw, value: iso, line: line, words: range)
                     context.encounterDate = iso
                 }
-            case "allergies" where start.index > 0, "problems" where start.index > 0, "medications" where start.index > 0:
-                break
+            case "allergies" where start.index == 0, "problems" where start.index == 0, "medications" where start.index == 0:
+                break  // a heading with its list on the same line: the section reader takes it
             case "allergies":
                 readAllergies(line, from: valueStart, to: valueEnd, into: &builder)
             case "problems":

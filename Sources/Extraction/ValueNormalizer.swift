@@ -27,12 +27,16 @@ public enum ValueNormalizer {
 
     /// The canonical spelling of a unit, or the unit as printed when it is not known.
     public static func unit(_ text: String) -> String {
-        let key = text.trimmingCharacters(in: .whitespaces).lowercased()
-        return units[key] ?? text.trimmingCharacters(in: .whitespaces)
+        let trimmed = text.trimmingCharacters(in: CharacterSet.whitespaces.union(CharacterSet(charactersIn: ".,;")))
+        let key = trimmed.lowercased()
+        if let known = units[key] { return known }
+        // OCR reads the ^ of x10^3/uL as %, 4 or nothing.
+        if let match = key.firstMatch(of: /^x10[%4^e]?(\d)\/ul$/) { return "x10^\(match.1)/uL" }
+        return trimmed
     }
 
     /// True when `text` is a unit this normaliser knows.
-    public static func isKnownUnit(_ text: String) -> Bool { units[text.lowercased()] != nil }
+    public static func isKnownUnit(_ text: String) -> Bool { units[unit(text).lowercased()] != nil || units.values.contains(unit(text)) }
 
     /// H or L from the ways reports flag a value (H, HI, HIGH, High, ↑, L, LO, LOW, ↓,
     /// with or without parentheses or asterisks), or nil.
