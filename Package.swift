@@ -41,7 +41,8 @@ let package = Package(
         // JSON Schema (draft 2020-12) validation with JSON Pointer errors.
         .target(name: "Validation", swiftSettings: swiftSettings),
         // Normalisers and parsers for extraction: dates, units, flags, ranges, sigs.
-        .target(name: "Extraction", dependencies: ["ChartModel"], swiftSettings: swiftSettings),
+        .target(name: "Extraction", dependencies: ["ChartModel", "Validation"], resources: [.copy("../../Schemas")],
+                swiftSettings: swiftSettings),
         // The store: GRDB over one SQLite file; the only importer of GRDBSQLite.
         .target(name: "Storage", dependencies: [
             "ChartModel",
@@ -49,7 +50,7 @@ let package = Package(
             .product(name: "GRDBSQLite", package: "GRDB.swift"),
         ], resources: [.copy("../../Migrations")], swiftSettings: swiftSettings),
         // Intake and the durable-queue worker: reads documents and commits them page by page.
-        .target(name: "Worker", dependencies: ["ChartReading", "ChartModel", "Storage"],
+        .target(name: "Worker", dependencies: ["ChartReading", "ChartModel", "Storage", "Extraction", "Validation"],
                 swiftSettings: swiftSettings),
         // The executable: argument parsing and output only.
         .executableTarget(name: "chartex", dependencies: [

@@ -12,6 +12,7 @@ value not predicted is a false negative. Unpaired items count all their fields.
 Usage:
   scripts/evaluate_facts.py [--chartex .build/release/chartex] [--samples Samples] [--floor 0.9]
   scripts/evaluate_facts.py --facts-dir DIR     # saved `chartex extract` output, NAME.jsonl
+  scripts/evaluate_facts.py --export FILE       # `chartex export --format json` of an import of Samples/
 """
 import argparse
 import glob
@@ -113,13 +114,22 @@ def main():
     ap.add_argument("--chartex", default=".build/release/chartex")
     ap.add_argument("--samples", default="Samples")
     ap.add_argument("--facts-dir")
+    ap.add_argument("--export", help="score a `chartex export --format json` file (documents matched by file name)")
     ap.add_argument("--floor", type=float, default=0.0)
     a = ap.parse_args()
     total = defaultdict(lambda: [0, 0, 0])
     env = dict(os.environ, OMP_THREAD_LIMIT="1")
+    exported = {}
+    if a.export:
+        for document in json.load(open(a.export))["documents"]:
+            exported[document["fileName"]] = [json.dumps({"group": f["group"], "item": f["item"], "field": f["field"],
+                                                          "value": f["value"]}) for f in document["facts"]
+                                              if f["status"] != "rejected"]
     for truth_path in sorted(glob.glob(os.path.join(a.samples, "*.expected.json"))):
         truth = json.load(open(truth_path))
-        if a.facts_dir:
+        if a.export:
+            lines = exported.get(truth["file"], [])
+        elif a.facts_dir:
             lines = open(os.path.join(a.facts_dir, os.path.splitext(truth["file"])[0] + ".jsonl")).read().splitlines()
         else:
             lines = subprocess.run([a.chartex, "extract", os.path.join(a.samples, truth["file"])], env=env,

@@ -27,7 +27,7 @@ public enum ValueNormalizer {
 
     /// The canonical spelling of a unit, or the unit as printed when it is not known.
     public static func unit(_ text: String) -> String {
-        let trimmed = text.trimmingCharacters(in: CharacterSet.whitespaces.union(CharacterSet(charactersIn: ".,;")))
+        let trimmed = text.trimmingCharacters(in: CharacterSet.whitespaces.union(CharacterSet(charactersIn: ".,;:")))
         let key = trimmed.lowercased()
         if let known = units[key] { return known }
         // OCR reads the ^ of x10^3/uL as %, 4 or nothing.

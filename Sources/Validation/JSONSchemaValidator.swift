@@ -9,6 +9,12 @@ public struct SchemaViolation: Sendable, Hashable, CustomStringConvertible {
     public var message: String
 
     public var description: String { "\(instancePath.isEmpty ? "/" : instancePath): \(message)" }
+
+    public init(instancePath: String, schemaPath: String, message: String) {
+        self.instancePath = instancePath
+        self.schemaPath = schemaPath
+        self.message = message
+    }
 }
 
 /// A JSON Schema (draft 2020-12) validator for the keywords Chartex's schemas use:

@@ -1,7 +1,9 @@
 import ChartModel
 import ChartReading
+import Extraction
 import Foundation
 import Storage
+import Validation
 
 #if canImport(Glibc)
 import Glibc
@@ -17,6 +19,8 @@ public struct WorkerOptions: Sendable {
     public var pollSeconds: Double = 1
     /// A document whose processing killed its worker this many times is marked failed.
     public var maxAttempts = 3
+    /// The extractor run on each document once its pages are read: "rules", or nil for none.
+    public var extractor: String? = "rules"
 
     public init() {}
 }
@@ -136,6 +140,7 @@ public final class ImportWorker {
                 onEvent(.released(documentId: job.documentId))
                 return nil
             }
+            try extract(documentId: job.documentId)
             try database.finishDocument(documentId: job.documentId, jobId: job.jobId)
         } catch let error as ReadError {
             return try fail(job, error.message)
@@ -146,6 +151,30 @@ public final class ImportWorker {
         onEvent(.finished(outcome))
         return outcome
     }
+
+    /// Runs the extractor over the stored pages, validates every item against its schema
+    /// (an item that fails is stored `rejected`, never as data) and stores the facts.
+    private func extract(documentId: Int64) throws {
+        guard options.extractor == "rules" else { return }
+        let pages = try database.pageReadings(documentId: documentId)
+        let facts = RulesExtractor().extract(pages: pages)
+        let invalid: [String: [SchemaViolation]]
+        do {
+            invalid = ChartSchemas.validate(facts, definitions: try ChartSchemas.definitions())
+        } catch {
+            try database.saveExtraction(documentId: documentId, schema: Self.schema, extractor: "rules", facts: [],
+                                        error: "cannot load the schemas: \(error)")
+            return
+        }
+        let inputs = facts.map { fact in
+            FactInput(group: fact.group, item: fact.item, field: fact.field, raw: fact.raw, value: fact.value, page: fact.page,
+                      bbox: fact.bbox, evidenceText: fact.sourceText, confidence: (fact.ocrConfidence / 100 * 1000).rounded() / 1000,
+                      status: invalid["\(fact.group)#\(fact.item)"] != nil ? "rejected" : fact.status)
+        }
+        try database.saveExtraction(documentId: documentId, schema: Self.schema, extractor: "rules", facts: inputs)
+    }
+
+    static let schema = "chart-defs.schema.json#/$defs/document"
 
     private func fail(_ job: ClaimedJob, _ message: String) throws -> DocumentOutcome {
         try database.failDocument(documentId: job.documentId, jobId: job.jobId, error: message)

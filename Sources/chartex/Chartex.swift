@@ -12,7 +12,7 @@ struct Chartex: ParsableCommand {
             not be read (the rest were); 66 no such database or document; 70 internal error.
             """,
         version: "0.1.0",
-        subcommands: [Ocr.self, Extract.self, Ingest.self, RunWorker.self, Status.self, Documents.self, Show.self, Search.self,
+        subcommands: [Ocr.self, Extract.self, Ingest.self, RunWorker.self, Status.self, Documents.self, Show.self, Search.self, Facts.self,
                       Sql.self, Export.self])
 
     /// Runs a command, turning failures into a message on stderr and the right exit code.

@@ -86,10 +86,16 @@ struct WorkerArguments: ParsableArguments {
     @Option(help: "Give up on a document after this many interrupted attempts.")
     var maxAttempts: Int = 3
 
+    @Option(help: "Extractor run after reading each document: rules or none.")
+    var extractor: ExtractorChoice = .rules
+
+    enum ExtractorChoice: String, ExpressibleByArgument, CaseIterable { case rules, none }
+
     var options: WorkerOptions {
         var options = WorkerOptions()
         options.leaseSeconds = leaseSeconds
         options.maxAttempts = maxAttempts
+        options.extractor = extractor == .none ? nil : extractor.rawValue
         return options
     }
 

@@ -1,0 +1,85 @@
+import ChartModel
+import Foundation
+import GRDB
+
+/// A fact to store, with its evidence.
+public struct FactInput: Sendable {
+    public var group: String
+    public var item: Int
+    public var field: String
+    public var raw: String
+    public var value: String
+    public var page: Int?
+    public var bbox: BoundingBox?
+    public var evidenceText: String?
+    public var confidence: Double?
+    public var status: String
+
+    public init(group: String, item: Int, field: String, raw: String, value: String, page: Int?, bbox: BoundingBox?,
+                evidenceText: String?, confidence: Double?, status: String) {
+        self.group = group
+        self.item = item
+        self.field = field
+        self.raw = raw
+        self.value = value
+        self.page = page
+        self.bbox = bbox
+        self.evidenceText = evidenceText
+        self.confidence = confidence
+        self.status = status
+    }
+}
+
+extension AppDatabase {
+    /// The stored pages of a document as page readings (words, lines, blocks), for extraction.
+    public func pageReadings(documentId: Int64) throws -> [PageReading] {
+        try writer.read { db in
+            let pages = try PageRecord.filter(Column("documentId") == documentId && Column("status") == "completed")
+                .order(Column("number")).fetchAll(db)
+            return try pages.map { page in
+                let words = try WordRecord.filter(Column("pageId") == page.id!).order(Column("ordinal")).fetchAll(db).map {
+                    Word(text: $0.text, bbox: BoundingBox(x0: $0.x0, y0: $0.y0, x1: $0.x1, y1: $0.y1), conf: $0.conf)
+                }
+                let rows = (try? JSONDecoder().decode([[Double]].self, from: Data(page.lines.utf8))) ?? []
+                let lines = rows.compactMap { r -> TextLine? in
+                    guard r.count >= 7, Int(r[0]) + Int(r[1]) <= words.count else { return nil }
+                    let range = Int(r[0])..<(Int(r[0]) + Int(r[1]))
+                    return TextLine(text: words[range].map(\.text).joined(separator: " "),
+                                    bbox: BoundingBox(x0: r[2], y0: r[3], x1: r[4], y1: r[5]), conf: r[6], words: range)
+                }
+                return PageReading(number: page.number, width: page.width ?? 612, height: page.height ?? 792, pdfRotation: 0,
+                                   source: TextSource(rawValue: page.source ?? "ocr") ?? .ocr, rotation: page.rotation ?? 0,
+                                   skew: page.skew ?? 0, dpi: page.dpi, meanConfidence: page.meanConfidence, text: page.text,
+                                   words: words, lines: lines, blocks: [], timings: PageTimings())
+            }
+        }
+    }
+
+    /// Stores one extraction attempt and its facts in one transaction, replacing what the same
+    /// extractor stored for the document before (re-running is idempotent). A failed attempt
+    /// is stored with its error and no facts.
+    public func saveExtraction(documentId: Int64, schema: String, extractor: String, facts: [FactInput],
+                               error: String? = nil, output: String? = nil) throws {
+        try writer.write { db in
+            try db.execute(sql: "DELETE FROM fact WHERE documentId = ? AND extractor = ?", arguments: [documentId, extractor])
+            let now = Timestamp.now()
+            let pages = facts.compactMap(\.page)
+            try db.execute(sql: """
+                INSERT INTO extraction (documentId, schema, extractor, firstPage, lastPage, status, error, output, createdAt)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [documentId, schema, extractor, pages.min(), pages.max(), error == nil ? "succeeded" : "failed",
+                                 error, output, now])
+            let extractionId = db.lastInsertedRowID
+            guard error == nil else { return }
+            for fact in facts {
+                var record = FactRecord(id: nil, documentId: documentId, extractionId: extractionId, schema: schema,
+                                        extractor: extractor, groupName: fact.group, item: fact.item, fieldPath: fact.field,
+                                        rawValue: fact.raw, normalizedValue: fact.value, evidencePage: fact.page,
+                                        evidenceX0: fact.bbox?.x0, evidenceY0: fact.bbox?.y0, evidenceX1: fact.bbox?.x1,
+                                        evidenceY1: fact.bbox?.y1, evidenceText: fact.evidenceText, confidence: fact.confidence,
+                                        status: fact.status, createdAt: now)
+                try record.insert(db)
+            }
+        }
+    }
+}

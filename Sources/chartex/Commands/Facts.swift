@@ -1,0 +1,36 @@
+import ArgumentParser
+import Foundation
+import GRDB
+import Storage
+
+extension Chartex {
+    /// `chartex facts`: the stored facts with their evidence.
+    struct Facts: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List extracted facts with their status and evidence (page, box, source text).")
+
+        @Option(help: "Only this document (id, sha256 prefix or file name).") var document: String?
+        @Option(help: "Only this group: patient, encounters, problems, medications, allergies, vitals, labs, immunizations.")
+        var group: String?
+        @Option(help: "Only this status: verified, needs_review or rejected.") var status: String?
+        @Flag(help: "Print JSON.") var json = false
+        @OptionGroup var database: DatabaseArguments
+
+        func run() throws {
+            try Chartex.run {
+                let store = try database.openExisting()
+                let id = try document.map { try store.resolveDocument($0).id! }
+                var facts = try store.facts(documentId: id)
+                if let group { facts = facts.filter { $0.groupName == group } }
+                if let status { facts = facts.filter { $0.status == status } }
+                if json { return printJSON(facts) }
+                print(["doc", "group", "item", "field", "value", "status", "page", "evidence"].joined(separator: "\t"))
+                for f in facts {
+                    print(["\(f.documentId)", f.groupName, "\(f.item)", f.fieldPath, f.normalizedValue ?? "", f.status,
+                           f.evidencePage.map(String.init) ?? "-",
+                           (f.evidenceText ?? "").prefix(60).replacingOccurrences(of: "\t", with: " ")].joined(separator: "\t"))
+                }
+            }
+        }
+    }
+}
