@@ -228,7 +228,13 @@ public struct RulesExtractor: Sendable {
         }
         for (n, start) in starts.enumerated() {
             let valueStart = start.index + start.length
-            let valueEnd = n + 1 < starts.count ? starts[n + 1].index : line.words.count
+            var valueEnd = n + 1 < starts.count ? starts[n + 1].index : line.words.count
+            // An unknown label ("Printed:", "Room:") ends the value too.
+            if let other = line.words[valueStart..<valueEnd].firstIndex(where: {
+                $0.text.count > 2 && $0.text.hasSuffix(":") && $0.text.first?.isLetter == true
+            }), other > valueStart {
+                valueEnd = other
+            }
             guard valueStart < valueEnd else { continue }
             let range = valueStart..<valueEnd
             let raw = line.words[range].map(\.text).joined(separator: " ")

@@ -30,6 +30,9 @@ public struct ExportedPage: Encodable, Sendable {
     public var dpi: Double?
     public var meanConfidence: Double?
     public var blank: Bool
+    public var documentType: String?
+    public var segment: Int?
+    public var patientMismatch: String?
     public var text: String
     public var lines: [ExportedLine]
 }
@@ -75,7 +78,8 @@ extension AppDatabase {
                                                   source: page.source, width: page.width, height: page.height,
                                                   rotation: page.rotation, skew: page.skew, dpi: page.dpi,
                                                   meanConfidence: page.meanConfidence, blank: page.blank,
-                                                  text: page.text, lines: lines))
+                                                  documentType: page.documentType, segment: page.segment,
+                                                  patientMismatch: page.patientMismatch, text: page.text, lines: lines))
             }
             let facts = try FactRecord.filter(Column("documentId") == document.id!)
                 .order(Column("groupName"), Column("item"), Column("id")).fetchAll(db).map { fact in

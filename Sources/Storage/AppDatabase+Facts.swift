@@ -30,7 +30,33 @@ public struct FactInput: Sendable {
     }
 }
 
+/// How one page was classified (see Migrations/0002_add_page_classification.sql).
+public struct PageLabel: Sendable {
+    public var page: Int
+    public var documentType: String
+    public var segment: Int?
+    public var patientMismatch: String?
+
+    public init(page: Int, documentType: String, segment: Int?, patientMismatch: String?) {
+        self.page = page
+        self.documentType = documentType
+        self.segment = segment
+        self.patientMismatch = patientMismatch
+    }
+}
+
 extension AppDatabase {
+    /// Stores each page's document type, segment and wrong-patient flag.
+    public func savePageLabels(_ labels: [PageLabel], documentId: Int64) throws {
+        try writer.write { db in
+            for label in labels {
+                try db.execute(sql: """
+                    UPDATE page SET documentType = ?, segment = ?, patientMismatch = ? WHERE documentId = ? AND number = ?
+                    """, arguments: [label.documentType, label.segment, label.patientMismatch, documentId, label.page])
+            }
+        }
+    }
+
     /// The stored pages of a document as page readings (words, lines, blocks), for extraction.
     public func pageReadings(documentId: Int64) throws -> [PageReading] {
         try writer.read { db in

@@ -104,7 +104,8 @@ extension AppDatabase {
                                   rotation: reading.rotation, skew: reading.skew, source: reading.source.rawValue,
                                   meanConfidence: reading.meanConfidence, blank: reading.isBlank,
                                   text: reading.text, lines: Self.compactLines(reading.lines),
-                                  blocks: Self.compactBlocks(reading.blocks), readAt: Timestamp.now())
+                                  blocks: Self.compactBlocks(reading.blocks), readAt: Timestamp.now(),
+                                  documentType: nil, segment: nil, patientMismatch: nil)
             try page.insert(db)
             guard let pageId = page.id else { return }
             for (ordinal, word) in reading.words.enumerated() {
@@ -122,7 +123,7 @@ extension AppDatabase {
             var page = PageRecord(id: nil, documentId: documentId, number: number, status: "failed", error: error,
                                   width: nil, height: nil, dpi: nil, rotation: nil, skew: nil, source: nil,
                                   meanConfidence: nil, blank: false, text: "", lines: "[]", blocks: "[]",
-                                  readAt: Timestamp.now())
+                                  readAt: Timestamp.now(), documentType: nil, segment: nil, patientMismatch: nil)
             try page.insert(db, onConflict: .ignore)
             try renewLease(db, jobId: jobId, owner: owner, leaseSeconds: leaseSeconds)
         }

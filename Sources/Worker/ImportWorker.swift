@@ -157,6 +157,11 @@ public final class ImportWorker {
     private func extract(documentId: Int64) throws {
         guard options.extractor == "rules" else { return }
         let pages = try database.pageReadings(documentId: documentId)
+        let labels = ChartSplitter().classify(pages)
+        try database.savePageLabels(labels.map {
+            PageLabel(page: $0.page, documentType: $0.documentType, segment: $0.segment, patientMismatch: $0.patientMismatch)
+        }, documentId: documentId)
+        let mismatched = Set(labels.filter { $0.patientMismatch != nil }.map(\.page))
         let facts = RulesExtractor().extract(pages: pages)
         let invalid: [String: [SchemaViolation]]
         do {
@@ -169,7 +174,8 @@ public final class ImportWorker {
         let inputs = facts.map { fact in
             FactInput(group: fact.group, item: fact.item, field: fact.field, raw: fact.raw, value: fact.value, page: fact.page,
                       bbox: fact.bbox, evidenceText: fact.sourceText, confidence: (fact.ocrConfidence / 100 * 1000).rounded() / 1000,
-                      status: invalid["\(fact.group)#\(fact.item)"] != nil ? "rejected" : fact.status)
+                      status: invalid["\(fact.group)#\(fact.item)"] != nil ? "rejected"
+                          : mismatched.contains(fact.page) ? "needs_review" : fact.status)
         }
         try database.saveExtraction(documentId: documentId, schema: Self.schema, extractor: "rules", facts: inputs)
     }

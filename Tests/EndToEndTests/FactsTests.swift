@@ -43,3 +43,33 @@ import Testing
         #expect(json.status == 0 && json.stdout.contains("\"groupName\" : \"labs\""))
     }
 }
+
+@Suite(.serialized) struct SplittingTests {
+    /// A packet with one page of another patient slipped in: that page is flagged, its facts
+    /// need review, the others are classified by type, and the blank page yields no facts.
+    @Test func aPageOfAnotherPatientIsFlagged() throws {
+        let scratch = try Scratch()
+        let packet = scratch.folder.appendingPathComponent("mixed.pdf").path
+        let qpdf = Process()
+        qpdf.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        qpdf.arguments = ["qpdf", "--empty", "--pages", "Samples/packet-nguyen.pdf", "1-2", "Samples/progress-note-grey-skewed.pdf",
+                          "1", "Samples/packet-nguyen.pdf", "3-7", "--", packet]
+        qpdf.currentDirectoryURL = root
+        try qpdf.run()
+        qpdf.waitUntilExit()
+        #expect(qpdf.terminationStatus == 0)
+        #expect(try chartex(["ingest", "--db", scratch.db, packet]).status == 0)
+        let queue = try AppDatabase.openReadOnly(path: scratch.db)
+        let pages = try queue.read { db in try PageRecord.order(Column("number")).fetchAll(db) }
+        #expect(pages.map(\.documentType) == ["face-sheet", "progress-note", "progress-note", "lab-report", "medication-list",
+                                              "immunization-record", "blank", "progress-note"])
+        #expect(pages.map { $0.patientMismatch != nil } == [false, false, true, false, false, false, false, false])
+        #expect(pages[2].patientMismatch?.contains("MRN 00482913") == true)
+        #expect(Set(pages.compactMap(\.segment)).count == 7)
+        #expect(try scratch.count("SELECT count(*) FROM fact WHERE evidencePage = 3 AND status = 'verified'") == 0)
+        #expect(try scratch.count("SELECT count(*) FROM fact WHERE evidencePage = 3") > 10)
+        #expect(try scratch.count("SELECT count(*) FROM fact WHERE evidencePage = 7") == 0)
+        let show = try chartex(["show", "--db", scratch.db, "mixed.pdf"])
+        #expect(show.stdout.contains("POSSIBLE WRONG PATIENT"))
+    }
+}

@@ -49,6 +49,10 @@ public struct PageRecord: Codable, Sendable, FetchableRecord, MutablePersistable
     public var lines: String
     public var blocks: String
     public var readAt: String
+    /// From Migrations/0002_add_page_classification.sql.
+    public var documentType: String?
+    public var segment: Int?
+    public var patientMismatch: String?
 
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 }

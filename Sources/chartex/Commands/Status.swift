@@ -69,6 +69,9 @@ extension Chartex {
             var skew: Double?
             var blank: Bool
             var words: Int
+            var documentType: String?
+            var segment: Int?
+            var patientMismatch: String?
             var text: String?
         }
 
@@ -85,7 +88,8 @@ extension Chartex {
                 let pages = try store.pages(documentId: document.id!).map { p in
                     PageSummary(number: p.number, status: p.status, error: p.error, source: p.source,
                                 meanConfidence: p.meanConfidence, rotation: p.rotation, skew: p.skew, blank: p.blank,
-                                words: counts[p.number] ?? 0, text: (text || json) ? p.text : nil)
+                                words: counts[p.number] ?? 0, documentType: p.documentType, segment: p.segment,
+                                patientMismatch: p.patientMismatch, text: (text || json) ? p.text : nil)
                 }
                 if json { return printJSON(Output(document: document, pages: pages)) }
                 print("document \(document.id!): \(document.fileName)")
@@ -93,11 +97,14 @@ extension Chartex {
                 print("  \(document.size) bytes, \(document.pageCount.map(String.init) ?? "?") pages, \(document.status.rawValue)"
                       + (document.error.map { ": \($0)" } ?? ""))
                 print("  imported \(document.importedAt)" + (document.completedAt.map { ", done \($0)" } ?? ""))
-                print(["page", "status", "source", "conf", "rotation", "skew", "words", "error"].joined(separator: "\t"))
+                print(["page", "status", "type", "source", "conf", "rotation", "skew", "words", "notes"].joined(separator: "\t"))
                 for p in pages {
-                    print(["\(p.number)", p.blank ? "blank" : p.status, p.source ?? "-",
+                    print(["\(p.number)", p.blank ? "blank" : p.status,
+                           p.documentType.map { t in p.segment.map { "\(t) #\($0 + 1)" } ?? t } ?? "-", p.source ?? "-",
                            p.meanConfidence.map { String(format: "%.1f", $0) } ?? "-", p.rotation.map(String.init) ?? "-",
-                           p.skew.map { String(format: "%.2f", $0) } ?? "-", "\(p.words)", p.error ?? ""].joined(separator: "\t"))
+                           p.skew.map { String(format: "%.2f", $0) } ?? "-", "\(p.words)",
+                           [p.error, p.patientMismatch.map { "POSSIBLE WRONG PATIENT: \($0)" }].compactMap { $0 }
+                               .joined(separator: "; ")].joined(separator: "\t"))
                     if text, let body = p.text { print(body + "\n\u{0C}") }
                 }
             }
