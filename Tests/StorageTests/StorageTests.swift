@@ -52,7 +52,7 @@ func reading(_ number: Int, words: [String] = ["Metformin", "1000", "mg", "PO", 
         }
         #expect(journal == "wal")
         #expect(Set(tables).isSuperset(of: ["document", "page", "word", "pageText", "job", "extraction", "fact", "auditLog"]))
-        #expect(migrations == ["0001_create_schema"])
+        #expect(migrations == ["0001_create_schema", "0002_add_page_classification"])
         // Reopening applies nothing twice.
         _ = try AppDatabase.open(path: path)
     }
