@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The main job on Samples/: installs what is missing, builds Chartex, imports every sample
-# chart into a fresh database, shows what was stored, and scores the OCR text against the
-# generator's ground truth.
+# chart into a fresh database (OCR, splitting, rules extraction, validation, grounding), shows
+# what was stored, and scores the facts and the OCR text against the generator's ground truth.
 #   out/samples.sqlite        the store (0600): documents, pages, words, full-text index
 #   out/samples/NAME.jsonl    `chartex ocr --json` of each chart (docs/ocr-json.md)
 #   out/samples-export.json   `chartex export` of the store (docs/export.md)
@@ -33,9 +33,18 @@ echo "== chartex search 'metformin OR furosemide'"
 echo
 echo "== chartex sql (the start of the lab report)"
 "$chartex" sql --db "$db" "SELECT p.number AS page, substr(p.text, 1, 60) AS start FROM page p JOIN document d ON d.id = p.documentId WHERE d.fileName = 'lab-report-200dpi.pdf'"
+echo
+echo "== chartex facts --document progress-note-grey-skewed.pdf --group medications"
+"$chartex" facts --db "$db" --document progress-note-grey-skewed.pdf --group medications
+echo
+echo "== facts needing review"
+"$chartex" facts --db "$db" --status needs_review
 "$chartex" export --db "$db" --out out/samples-export.json
 echo
 echo "exported to out/samples-export.json"
+echo
+echo "== Extracted facts against the expected facts (field-level, rules extractor)"
+python3 scripts/evaluate_facts.py --export out/samples-export.json --samples Samples --floor 0.90
 echo
 
 echo "== OCR accuracy against the generator's text"
