@@ -42,7 +42,20 @@ extension RulesExtractor {
     func readMedication(_ line: Line, stopped: Bool, into builder: inout Builder) {
         guard let sig = SigParser.parse(line.text) else { return }
         let name = sig.name.trimmingCharacters(in: CharacterSet(charactersIn: "-• "))
-        guard !builder.has("medications", field: "name", value: name) else { return }
+        if let existing = builder.facts.first(where: { $0.group == "medications" && $0.field == "name" && $0.value.lowercased() == name.lowercased() }) {
+            // Mentioned again later in the chart: the latest mention's status wins.
+            let status = stopped ? "discontinued" : (sig.status ?? "active")
+            if let index = builder.facts.firstIndex(where: { $0.group == "medications" && $0.item == existing.item && $0.field == "status" }),
+               builder.facts[index].value != status, stopped || sig.status != nil {
+                let words = Self.find(name, in: line) ?? 0..<line.words.count
+                builder.facts[index].value = status
+                builder.facts[index].raw = status
+                builder.facts[index].page = line.page
+                builder.facts[index].bbox = line.box(words)
+                builder.facts[index].sourceText = line.text
+            }
+            return
+        }
         let item = builder.newItem("medications")
         let nameWords = Self.find(name, in: line) ?? 0..<min(1, line.words.count)
         builder.add("medications", item, "name", raw: name, value: name, line: line, words: nameWords)

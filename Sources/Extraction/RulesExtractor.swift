@@ -124,7 +124,37 @@ public struct RulesExtractor: Sendable {
                 readSection(section, view, context: &context, into: &builder)
             }
         }
-        return builder.facts
+        return Self.mergeRepeatedLabs(builder.facts)
+    }
+
+    /// The same lab on the same date reported twice in a chart (a note's "recent labs" and
+    /// the lab report) becomes one item: the second report's facts are kept as further
+    /// evidence of the first item's fields (same group, item and field), not as a new item.
+    static func mergeRepeatedLabs(_ facts: [ExtractedFact]) -> [ExtractedFact] {
+        var byItem: [Int: [String: String]] = [:]
+        for fact in facts where fact.group == "labs" { byItem[fact.item, default: [:]][fact.field] = fact.value }
+        var canonical: [Int: Int] = [:]
+        var seen: [(key: String, date: String?, value: String?, item: Int)] = []
+        for item in byItem.keys.sorted() {
+            let fields = byItem[item]!
+            let name = (fields["name"] ?? "").lowercased().replacingOccurrences(of: #"[^a-z0-9]"#, with: "", options: .regularExpression)
+            if let first = seen.first(where: { ($0.key.contains(name) || name.contains($0.key)) && !name.isEmpty
+                && $0.date == fields["date"] && $0.value == fields["value"] }) {
+                canonical[item] = first.item
+            } else {
+                seen.append((name, fields["date"], fields["value"], item))
+            }
+        }
+        guard !canonical.isEmpty else { return facts }
+        // Renumber so items stay 0..<n.
+        let kept = byItem.keys.sorted().filter { canonical[$0] == nil }
+        let number = Dictionary(uniqueKeysWithValues: kept.enumerated().map { ($1, $0) })
+        return facts.map { fact in
+            guard fact.group == "labs" else { return fact }
+            var fact = fact
+            fact.item = number[canonical[fact.item] ?? fact.item] ?? fact.item
+            return fact
+        }
     }
 
     /// Reads one line as the section it sits in.

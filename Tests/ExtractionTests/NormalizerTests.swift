@@ -1,3 +1,4 @@
+import ChartModel
 import Extraction
 import Testing
 
@@ -76,5 +77,80 @@ import Testing
         #expect(SigParser.parse("Lisinopril 10mg by mouth daily")?.route == "PO")
         #expect(SigParser.parse("Return in 3 months or sooner if needed.") == nil)
         #expect(SigParser.parse("BP 142/88 mmHg") == nil)
+    }
+}
+
+
+/// Pages built from plain lines (one word per token, 12 pt rows), for extractor tests.
+func page(_ number: Int, _ lines: [String]) -> PageReading {
+    let segments = lines.enumerated().map { row, line in
+        line.split(separator: " ").enumerated().map { column, token in
+            Word(text: String(token), bbox: BoundingBox(x0: Double(40 + column * 45), y0: Double(80 + row * 14),
+                                                         x1: Double(80 + column * 45), y1: Double(90 + row * 14)), conf: 95)
+        }
+    }
+    let layout = PageLayout(segments: segments)
+    return PageReading(number: number, width: 612, height: 792, pdfRotation: 0, source: .ocr, rotation: 0, skew: 0, dpi: 300,
+                       meanConfidence: 95, text: layout.text, words: layout.words, lines: layout.lines, blocks: layout.blocks,
+                       timings: PageTimings())
+}
+
+@Suite struct RulesExtractorTests {
+    let extractor = RulesExtractor(dates: DateNormalizer(pivotYear: 26))
+
+    func items(_ facts: [ExtractedFact], _ group: String) -> [[String: String]] {
+        var result: [Int: [String: String]] = [:]
+        for fact in facts where fact.group == group { result[fact.item, default: [:]][fact.field] = fact.value }
+        return result.keys.sorted().map { result[$0]! }
+    }
+
+    @Test func readsAnUnseenLayoutWithColumnsInAnotherOrder() {
+        let facts = extractor.extract(pages: [page(1, [
+            "NORTH COUNTY LAB SERVICES",
+            "Name: DOE, JANE Q MRN: ZZ-1001",
+            "Birth Date: 02-JAN-1970 Gender: Female",
+            "Collected: 3/4/2026",
+            "Test Name Result Ref Range Units Flag",
+            "Sodium 131 136-145 mmol/L L",
+            "Hemoglobin A1c 6.9 4.0-5.6 % HIGH",
+        ])])
+        let patient = items(facts, "patient").first ?? [:]
+        #expect(patient["name"] == "Jane Q. Doe" && patient["mrn"] == "ZZ-1001" && patient["birthDate"] == "1970-01-02")
+        #expect(patient["sex"] == "female")
+        let labs = items(facts, "labs")
+        #expect(labs.count == 2)
+        #expect(labs.first == ["name": "Sodium", "value": "131", "referenceRange": "136-145", "unit": "mmol/L", "flag": "L", "date": "2026-03-04"])
+        #expect(labs.last?["flag"] == "H" && labs.last?["value"] == "6.9")
+        for fact in facts { #expect(fact.bbox != nil || fact.field == "date", "\(fact.group).\(fact.field) is not grounded") }
+    }
+
+    @Test func aDroppedDecimalPointNeedsReview() {
+        let facts = extractor.extract(pages: [page(1, ["Date of Service: 01/02/2026", "Recent Labs:", "Creatinine 112 mg/dL 0.74-1.35"])])
+        let value = facts.first { $0.group == "labs" && $0.field == "value" }
+        #expect(value?.value == "112" && value?.status == "needs_review")
+    }
+
+    @Test func theSameLabTwiceIsOneItemWithTwoEvidences() {
+        let facts = extractor.extract(pages: [
+            page(1, ["OFFICE VISIT NOTE", "Recent Labs (10/28/2026):", "LDL 96 mg/dL"]),
+            page(2, ["LAB RESULTS", "Collected: 10/28/2026", "Test Result Units Ref Range", "LDL 96 mg/dL <100"]),
+        ])
+        let labs = items(facts, "labs")
+        #expect(labs.count == 1)
+        #expect(Set(facts.filter { $0.group == "labs" && $0.field == "value" }.map(\.page)) == [1, 2])
+    }
+
+    @Test func theLatestMentionSetsAMedicationsStatus() {
+        let facts = extractor.extract(pages: [
+            page(1, ["MEDICATION LIST", "Current Medications:", "Prednisone 40 mg PO daily Active"]),
+            page(2, ["PROGRESS NOTE", "Stopped Medications:", "Prednisone 40 mg PO daily"]),
+        ])
+        #expect(items(facts, "medications").first?["status"] == "discontinued")
+    }
+
+    @Test func blankPagesGiveNothingAndNKDAMeansNone() {
+        #expect(extractor.extract(pages: [page(1, [])]).isEmpty)
+        let facts = extractor.extract(pages: [page(1, ["Patient: Roe, Richard MRN: 42", "Allergies: NKDA"])])
+        #expect(items(facts, "allergies") == [["substance": "NKDA", "noKnownAllergies": "true"]])
     }
 }
