@@ -43,6 +43,8 @@ let package = Package(
         // Normalisers and parsers for extraction: dates, units, flags, ranges, sigs.
         .target(name: "Extraction", dependencies: ["ChartModel", "Validation"], resources: [.copy("../../Schemas")],
                 swiftSettings: swiftSettings),
+        // Question answering over a chart's facts and text, with citations.
+        .target(name: "Answering", swiftSettings: swiftSettings),
         // The store: GRDB over one SQLite file; the only importer of GRDBSQLite.
         .target(name: "Storage", dependencies: [
             "ChartModel",
@@ -54,7 +56,7 @@ let package = Package(
                 swiftSettings: swiftSettings),
         // The executable: argument parsing and output only.
         .executableTarget(name: "chartex", dependencies: [
-            "ChartReading", "ChartModel", "OCR", "Storage", "Worker", "Extraction",
+            "ChartReading", "ChartModel", "OCR", "Storage", "Worker", "Extraction", "Answering",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: swiftSettings),
@@ -66,6 +68,7 @@ let package = Package(
         .testTarget(name: "OCRTests", dependencies: ["OCR", "PDFRendering", "ChartModel"],
                     swiftSettings: swiftSettings),
         .testTarget(name: "ExtractionTests", dependencies: ["Extraction", "ChartModel"], swiftSettings: swiftSettings),
+        .testTarget(name: "AnsweringTests", dependencies: ["Answering"], swiftSettings: swiftSettings),
         .testTarget(name: "ValidationTests", dependencies: ["Validation"], swiftSettings: swiftSettings),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "ChartModel",
                                                          .product(name: "GRDB", package: "GRDB.swift")],

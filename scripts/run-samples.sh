@@ -47,6 +47,12 @@ echo "== Extracted facts against the expected facts (field-level, rules extracto
 python3 scripts/evaluate_facts.py --export out/samples-export.json --samples Samples --floor 0.90
 echo
 
+echo "== chartex ask (the Samples question set)"
+"$chartex" ask --db "$db" --document packet-nguyen.pdf "What is his latest TSH?"
+"$chartex" ask --db "$db" --document progress-note-grey-skewed.pdf "Which medication does she take at bedtime?"
+python3 scripts/evaluate_ask.py --db "$db" --chartex "$chartex" --floor 0.90
+echo
+
 echo "== OCR accuracy against the generator's text"
 for pdf in Samples/*.pdf; do
   "$chartex" ocr --json "$pdf" > "out/samples/$(basename "$pdf" .pdf).jsonl"

@@ -9,10 +9,10 @@ struct Chartex: ParsableCommand {
         abstract: "Turn scanned medical charts (PDF) into validated, queryable facts.",
         discussion: """
             Exit codes: 0 all well; 64 usage error; 65 one or more input files or pages could \
-            not be read (the rest were); 66 no such database or document; 70 internal error.
+            not be read (the rest were); 66 no such database or document; 69 no model available for the request; 70 internal error.
             """,
         version: "0.1.0",
-        subcommands: [Ocr.self, Extract.self, Ingest.self, RunWorker.self, Status.self, Documents.self, Show.self, Search.self, Facts.self,
+        subcommands: [Ocr.self, Extract.self, Ingest.self, RunWorker.self, Status.self, Documents.self, Show.self, Search.self, Facts.self, Ask.self,
                       Sql.self, Export.self])
 
     /// Runs a command, turning failures into a message on stderr and the right exit code.

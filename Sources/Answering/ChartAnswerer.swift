@@ -1,0 +1,67 @@
+import Foundation
+
+/// One stored field of one item, with where it came from: the input to question answering.
+public struct ChartFact: Sendable, Hashable {
+    public var documentId: Int64
+    public var fileName: String
+    /// The document's date (its latest encounter date, ISO), used to decide which document is
+    /// the latest when facts conflict.
+    public var documentDate: String?
+    public var group: String
+    public var item: Int
+    public var field: String
+    public var value: String
+    public var page: Int?
+    public var evidence: String?
+    public var status: String
+
+    public init(documentId: Int64, fileName: String, documentDate: String?, group: String, item: Int, field: String,
+                value: String, page: Int?, evidence: String?, status: String) {
+        self.documentId = documentId
+        self.fileName = fileName
+        self.documentDate = documentDate
+        self.group = group
+        self.item = item
+        self.field = field
+        self.value = value
+        self.page = page
+        self.evidence = evidence
+        self.status = status
+    }
+}
+
+/// Where an answer comes from.
+public struct Citation: Sendable, Hashable, Codable {
+    public var documentId: Int64
+    public var document: String
+    public var page: Int?
+    public var snippet: String
+}
+
+/// A text hit from full-text search, for questions the facts do not cover.
+public struct TextHit: Sendable {
+    public var documentId: Int64
+    public var document: String
+    public var page: Int
+    public var snippet: String
+
+    public init(documentId: Int64, document: String, page: Int, snippet: String) {
+        self.documentId = documentId
+        self.document = document
+        self.page = page
+        self.snippet = snippet
+    }
+}
+
+/// An answer with its sources. `answer` is "not stated" when the chart does not say.
+public struct ChartAnswer: Sendable, Codable {
+    public var question: String
+    public var answer: String
+    /// What the question was understood as (dob, allergy, medications, lab, …, search).
+    public var intent: String
+    public var citations: [Citation]
+    /// Set when documents disagree; the latest document's value is the answer.
+    public var conflict: String?
+
+    public static let notStated = "not stated"
+}
