@@ -3,6 +3,21 @@ import GRDB
 import Storage
 import Testing
 
+/// Runs a script of the repository with python3 and prints what it printed.
+func python(_ arguments: [String]) throws -> (status: Int32, output: String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["python3"] + arguments
+    process.currentDirectoryURL = root
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    try process.run()
+    let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    print(output)
+    return (process.terminationStatus, output)
+}
+
 @Suite(.serialized) struct FactsTests {
     /// Imports Samples/, exports, and scores the export against the expected facts with
     /// scripts/evaluate_facts.py: field-level F1 must stay at or above 0.90.
@@ -13,17 +28,8 @@ import Testing
         let export = scratch.folder.appendingPathComponent("export.json").path
         #expect(try chartex(["export", "--db", scratch.db, "--out", export]).status == 0)
 
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "scripts/evaluate_facts.py", "--export", export, "--floor", "0.90"]
-        process.currentDirectoryURL = root
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        print(output)
-        #expect(process.terminationStatus == 0, "\(output)")
+        let scored = try python(["scripts/evaluate_facts.py", "--export", export, "--floor", "0.90"])
+        #expect(scored.status == 0, "\(scored.output)")
 
         // Every verified fact is tied to its page: a page number, a box inside the page, and
         // source text that contains the value as printed.
@@ -43,17 +49,8 @@ import Testing
         #expect(json.status == 0 && json.stdout.contains("\"groupName\" : \"labs\""))
 
         // The question set of Samples/ (issue 6): at least 90 % correct, every answer cited or "not stated".
-        let ask = Process()
-        ask.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        ask.arguments = ["python3", "scripts/evaluate_ask.py", "--db", scratch.db, "--chartex", ".build/debug/chartex", "--floor", "0.90"]
-        ask.currentDirectoryURL = root
-        let askPipe = Pipe()
-        ask.standardOutput = askPipe
-        try ask.run()
-        let askOutput = String(decoding: askPipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        ask.waitUntilExit()
-        print(askOutput)
-        #expect(ask.terminationStatus == 0, "\(askOutput)")
+        let asked = try python(["scripts/evaluate_ask.py", "--db", scratch.db, "--chartex", ".build/debug/chartex", "--floor", "0.90"])
+        #expect(asked.status == 0, "\(asked.output)")
         let missing = try chartex(["ask", "--db", scratch.db, "--document", "med-list-fax.pdf", "What was his last colonoscopy?"])
         #expect(missing.stdout.hasPrefix("not stated"))
         let vision = try chartex(["ask", "--db", scratch.db, "--document", "1", "--page", "1", "Describe this page"])
