@@ -26,7 +26,7 @@ from collections import defaultdict
 GROUPS = ["patient", "encounters", "problems", "medications", "allergies", "vitals", "labs", "immunizations"]
 KEYS = {"labs": ["name", "date"], "vitals": ["name", "date"], "medications": ["name"], "allergies": ["substance"],
         "problems": ["name"], "immunizations": ["vaccine"], "encounters": ["date"], "patient": []}
-IGNORED = {"type", "facility", "provider", "noKnownAllergies"}  # not scored yet: see the issue note
+IGNORED = {"type", "noKnownAllergies"}  # encounter type is free text in the truth; NKDA is scored as its substance
 
 
 def norm(value):
@@ -90,7 +90,8 @@ def score(gold_facts, predicted):
             for field in (set(g) | set(p)) - IGNORED:
                 gv, pv = g.get(field), p.get(field)
                 same = gv is not None and pv is not None and (
-                    names_match(gv, pv) if field in ("name", "substance", "vaccine", "reaction") else norm(gv) == norm(pv))
+                    names_match(gv, pv) if field in ("name", "substance", "vaccine", "reaction", "facility", "provider")
+                    else norm(gv) == norm(pv))
                 if same:
                     counts[group][0] += 1
                 else:

@@ -98,6 +98,9 @@ public struct RulesExtractor: Sendable {
                     section = .none
                     continue
                 }
+                if context.facility == nil, index < 4, let name = Self.letterhead(view.text) {
+                    context.facility = (view.text, name, view)
+                }
                 if let heading = Self.heading(view.text) {
                     section = heading.section
                     context.headingDate = heading.date.flatMap(dates.normalize)
@@ -185,6 +188,11 @@ public struct RulesExtractor: Sendable {
 
     struct PageContext {
         var encounterDate: String?
+        /// The encounter item this page created, and what to attach to it.
+        var encounterItem: Int?
+        var pendingProvider: (raw: String, line: Line, words: Range<Int>)?
+        /// The facility named at the top of the page (its letterhead).
+        var facility: (raw: String, value: String, line: Line)?
         /// A date in the current section's heading ("Vitals (01/08/2026):").
         var headingDate: String?
         var sectionDate: String?
@@ -304,7 +312,24 @@ public struct RulesExtractor: Sendable {
                     if !builder.has("encounters", field: "date", value: iso) {
                         let item = builder.newItem("encounters")
                         builder.add("encounters", item, "date", raw: raw, value: iso, line: line, words: range)
+                        context.encounterItem = item
+                        if let facility = context.facility {
+                            builder.add("encounters", item, "facility", raw: facility.raw, value: facility.value,
+                                        line: facility.line, words: 0..<facility.line.words.count)
+                        }
+                        if let provider = context.pendingProvider {
+                            builder.add("encounters", item, "provider", raw: provider.raw, value: provider.raw, line: provider.line,
+                                        words: provider.words)
+                            context.pendingProvider = nil
+                        }
                     }
+                }
+            case "provider":
+                if let item = context.encounterItem,
+                   !builder.facts.contains(where: { $0.group == "encounters" && $0.item == item && $0.field == "provider" }) {
+                    builder.add("encounters", item, "provider", raw: raw, value: raw, line: line, words: range)
+                } else if context.encounterItem == nil {
+                    context.pendingProvider = (raw, line, range)
                 }
             case "dischargeDate":
                 if let iso = dates.normalize(raw), let item = builder.facts.last(where: { $0.group == "encounters" && $0.field == "date" })?.item {
@@ -326,6 +351,22 @@ public struct RulesExtractor: Sendable {
             }
         }
         return starts.first?.index == 0 && !["allergies", "problems", "medications"].contains(starts.first!.key)
+    }
+
+    static let titleWords: Set<String> = ["note", "report", "summary", "list", "record", "sheet", "results", "letter",
+                                          "medication", "progress", "discharge", "immunization", "laboratory report"]
+
+    /// A letterhead line: two or more capitalised words, no digits, not a document title
+    /// ("RIVERSIDE FAMILY MEDICINE" → "Riverside Family Medicine").
+    static func letterhead(_ text: String) -> String? {
+        let words = text.split(separator: " ")
+        guard words.count >= 2, words.count <= 7, !text.contains(where: \.isNumber), !text.contains(":"),
+              text == text.uppercased(), text.contains(where: \.isLetter),
+              !words.contains(where: { titleWords.contains($0.lowercased()) }) else { return nil }
+        return words.map { word in
+            let lower = word.lowercased()
+            return ["of", "and", "the"].contains(lower) ? lower : lower.prefix(1).uppercased() + lower.dropFirst()
+        }.joined(separator: " ")
     }
 
     /// "Gonzalez, Maria L." → "Maria L. Gonzalez"; "OKAFOR, DANIEL C" → "Daniel C. Okafor".
