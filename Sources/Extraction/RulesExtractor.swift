@@ -23,18 +23,27 @@ public struct RulesExtractor: Sendable {
     }
 
     static let headings: [(Section, [String])] = [
-        (.stoppedMedications, ["stopped medications", "discontinued medications", "medications stopped"]),
+        (.stoppedMedications, ["stopped medications", "discontinued medications", "medications stopped",
+                               "medications discontinued", "stop taking these medications", "stop taking"]),
         (.medications, ["current medications", "discharge medications", "medications", "medication list", "medication / sig",
-                        "medication", "home medications", "active medications", "meds"]),
-        (.allergies, ["allergies", "allergy", "allergies/adverse reactions"]),
-        (.vitals, ["vitals", "vital signs", "vitals at discharge"]),
+                        "medication", "home medications", "active medications", "meds", "current meds", "home meds",
+                        "outpatient medications", "medications on admission", "admission medications", "medication reconciliation",
+                        "continue these medications", "new medications", "rx"]),
+        (.allergies, ["allergies", "allergy", "allergies/adverse reactions", "allergies and adverse reactions",
+                      "drug allergies", "allergies / intolerances", "allergies/intolerances", "adverse reactions"]),
+        (.vitals, ["vitals", "vital signs", "vitals at discharge", "vs", "vital signs at discharge", "objective"]),
         (.labs, ["recent labs", "labs", "laboratory", "pertinent laboratory results", "recent results", "results",
-                 "laboratory results", "test name", "test"]),
-        (.problems, ["problem list", "problems", "discharge diagnoses", "diagnoses", "active problems", "past medical history"]),
-        (.immunizations, ["immunizations", "immunization record", "vaccines", "vaccine"]),
-        (.plan, ["assessment and plan", "assessment / plan", "assessment/plan", "plan", "assessment", "hpi",
-                 "history of present illness", "hospital course", "exam", "interval history", "follow-up", "condition at discharge",
-                 "admitting diagnosis", "emergency contact"]),
+                 "laboratory results", "test name", "test", "laboratory data", "lab data", "labs and studies", "lab results",
+                 "pertinent labs", "diagnostic results"]),
+        (.problems, ["problem list", "problems", "discharge diagnoses", "diagnoses", "active problems", "past medical history",
+                     "pmh", "active problem list", "medical history", "diagnosis", "final diagnoses"]),
+        (.immunizations, ["immunizations", "immunization record", "vaccines", "vaccine", "immunization history",
+                          "vaccination history", "vaccinations"]),
+        (.plan, ["assessment and plan", "assessment / plan", "assessment/plan", "assessment & plan", "a/p", "plan", "assessment",
+                 "impression", "impression and plan", "hpi", "history of present illness", "hospital course", "exam",
+                 "physical exam", "interval history", "follow-up", "condition at discharge", "admitting diagnosis",
+                 "emergency contact", "chief complaint", "cc", "subjective", "review of systems", "ros", "social history",
+                 "family history"]),
     ]
 
     /// A line with its words, for grounding.
@@ -233,13 +242,21 @@ public struct RulesExtractor: Sendable {
     // MARK: - Label/value pairs
 
     static let labels: [String: String] = [
-        "patient": "name", "patient name": "name", "name": "name", "re": "re",
-        "dob": "birthDate", "date of birth": "birthDate", "birth date": "birthDate",
-        "sex": "sex", "gender": "sex",
+        "patient": "name", "patient name": "name", "name": "name", "re": "re", "pt name": "name",
+        "patient's name": "name",
+        "dob": "birthDate", "date of birth": "birthDate", "birth date": "birthDate", "birthdate": "birthDate",
+        "d.o.b.": "birthDate", "d.o.b": "birthDate",
+        "sex": "sex", "gender": "sex", "sex/gender": "sex",
         "mrn": "mrn", "patient id (mrn)": "mrn", "patient id": "mrn", "medical record number": "mrn", "mrn#": "mrn",
+        "mrn #": "mrn", "medical record #": "mrn", "med rec #": "mrn", "record #": "mrn", "chart #": "mrn", "mr#": "mrn",
         "date of service": "visitDate", "visit date": "visitDate", "date": "visitDate", "collected": "collected",
-        "admission date": "admitDate", "discharge date": "dischargeDate",
+        "dos": "visitDate", "date of visit": "visitDate", "encounter date": "visitDate", "service date": "visitDate",
+        "collection date": "collected", "date collected": "collected", "specimen collected": "collected",
+        "admission date": "admitDate", "admit date": "admitDate", "date of admission": "admitDate", "admitted": "admitDate",
+        "discharge date": "dischargeDate", "date of discharge": "dischargeDate", "discharged": "dischargeDate",
         "provider": "provider", "attending": "provider", "ordering physician": "provider", "ordered by": "provider",
+        "attending physician": "provider", "physician": "provider", "ordering provider": "provider", "seen by": "provider",
+        "rendering provider": "provider",
         "allergies": "allergies", "problems": "problems", "medications": "medications",
     ]
 

@@ -34,7 +34,7 @@ public enum SigParser {
     ]
 
     static let frequencies: Set<String> = [
-        "daily", "qd", "bid", "tid", "qid", "qhs", "qam", "qpm", "qod", "weekly", "monthly", "hs", "once", "twice",
+        "daily", "qd", "bid", "tid", "qid", "qhs", "qam", "qpm", "qod", "weekly", "monthly", "hs",
     ]
 
     static let doseUnits: Set<String> = [
@@ -44,7 +44,7 @@ public enum SigParser {
 
     /// Parses one line; nil when it holds no dose-and-unit (not a medication line).
     public static func parse(_ line: String) -> MedicationSig? {
-        var tokens = line.split(whereSeparator: \.isWhitespace).map(String.init)
+        var tokens = spellOutFrequencies(line).split(whereSeparator: \.isWhitespace).map(String.init)
         // List markers: "1.", "2)", "-", "•".
         while let first = tokens.first, first == "-" || first == "•" || first == "*"
             || first.allSatisfy({ $0.isNumber || $0 == "." || $0 == ")" }) && first.contains(where: { $0 == "." || $0 == ")" }) {
@@ -99,6 +99,25 @@ public enum SigParser {
         }
         if !frequency.isEmpty { sig.frequency = frequency.joined(separator: " ") }
         return sig
+    }
+
+    /// Frequencies written out in words, as their abbreviations: "twice daily" → BID,
+    /// "at bedtime" → QHS, "every 6 hours" → Q6H, "as needed" → PRN, "once a day" → daily.
+    static func spellOutFrequencies(_ line: String) -> String {
+        var text = line
+        let replacements: [(String, String)] = [
+            (#"(?i)\bonce (a )?(day|daily)\b|\bevery day\b"#, "daily"),
+            (#"(?i)\btwice (a )?(day|daily)\b|\btwo times (a )?(day|daily)\b"#, "BID"),
+            (#"(?i)\bthree times (a )?(day|daily)\b"#, "TID"),
+            (#"(?i)\bfour times (a )?(day|daily)\b"#, "QID"),
+            (#"(?i)\bat bedtime\b|\bnightly\b|\bevery night\b"#, "QHS"),
+            (#"(?i)\bevery (\d+) hours?\b"#, "Q$1H"),
+            (#"(?i)\bas needed\b"#, "PRN"),
+        ]
+        for (pattern, replacement) in replacements {
+            text = text.replacingOccurrences(of: pattern, with: replacement, options: .regularExpression)
+        }
+        return text
     }
 
     static func isDose(_ token: String) -> Bool {

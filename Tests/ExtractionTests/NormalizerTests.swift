@@ -124,6 +124,31 @@ func page(_ number: Int, _ lines: [String]) -> PageReading {
         for fact in facts { #expect(fact.bbox != nil || fact.field == "date", "\(fact.group).\(fact.field) is not grounded") }
     }
 
+    @Test func readsOtherFacilitiesWordings() {
+        let facts = extractor.extract(pages: [page(1, [
+            "LAKESIDE COMMUNITY CLINIC",
+            "Pt Name: Smith, John A D.O.B.: 4 Mar 1961",
+            "MRN #: A-778 DOS: March 9, 2026",
+            "Attending Physician: Lee Park, DO",
+            "Drug Allergies: Sulfa (hives); Aspirin",
+            "Vital Signs: BP 130/80 Pulse 70 Temp 98.1 F",
+            "Current Meds:",
+            "Lisinopril 10mg by mouth once daily",
+            "PMH:",
+            "Hypertension - active",
+        ])])
+        let patient = items(facts, "patient").first ?? [:]
+        #expect(patient["name"] == "John A. Smith" && patient["birthDate"] == "1961-03-04" && patient["mrn"] == "A-778")
+        let encounter = items(facts, "encounters").first ?? [:]
+        #expect(encounter["date"] == "2026-03-09" && encounter["provider"] == "Lee Park, DO"
+                && encounter["facility"] == "Lakeside Community Clinic")
+        #expect(items(facts, "allergies").map { $0["substance"] } == ["Sulfa", "Aspirin"])
+        #expect(items(facts, "vitals").map { $0["name"] } == ["blood pressure", "heart rate", "temperature"])
+        let med = items(facts, "medications").first ?? [:]
+        #expect(med["name"] == "Lisinopril" && med["dose"] == "10" && med["route"] == "PO" && med["frequency"] == "daily")
+        #expect(items(facts, "problems").first?["name"] == "Hypertension")
+    }
+
     @Test func aDroppedDecimalPointNeedsReview() {
         let facts = extractor.extract(pages: [page(1, ["Date of Service: 01/02/2026", "Recent Labs:", "Creatinine 112 mg/dL 0.74-1.35"])])
         let value = facts.first { $0.group == "labs" && $0.field == "value" }
