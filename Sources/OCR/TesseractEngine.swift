@@ -136,7 +136,9 @@ public final class TesseractEngine {
         let factor = Float(min(1, 75 / dpi))
         guard let small = pixScale(pix.pointer, factor, factor) else { return false }
         let grey = Pix(owning: small)
-        guard let binary = pixThresholdToBinary(grey.pointer, 140) else { return false }
+        // A high threshold keeps faint print (a pale photocopy or fax) as ink; specks stay
+        // too small to count. Erring this way only costs an OCR pass on a page that is blank.
+        guard let binary = pixThresholdToBinary(grey.pointer, 210) else { return false }
         let ink = Pix(owning: binary)
         guard let boxes = pixConnComp(ink.pointer, nil, 8) else { return false }
         var list: UnsafeMutablePointer<BOXA>? = boxes

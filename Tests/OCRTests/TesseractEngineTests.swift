@@ -57,6 +57,15 @@ func render(_ name: String, page: Int, dpi: Double = 300) throws -> PageImage {
         #expect(blank.timings.recognize == 0)
     }
 
+    @Test func faintPrintIsNotMistakenForABlankPage() throws {
+        var image = try render("discharge-summary-born-digital.pdf", page: 2)
+        // A pale copy: ink at about 185 on white.
+        image.pixels = image.pixels.map { 255 - UInt8((Double(255 - $0) * 0.27).rounded()) }
+        #expect(image.pixels.min()! > 175)
+        let words = try TesseractEngine().recognize(image).segments.flatMap { $0 }.map(\.text)
+        #expect(words.contains("Apixaban"))
+    }
+
     @Test func faxPagesAreReadAfterResamplingToSquarePixels() throws {
         // The fax image is 200x100 dpi; rendering at 300 dpi gives square pixels.
         let image = try render("med-list-fax.pdf", page: 1)
