@@ -25,15 +25,18 @@ public enum ChartSchemas {
             items["\(fact.group)#\(fact.item)", default: [:]][fact.field] = jsonValue(field: fact.field, fact.value)
         }
         var problems: [String: [SchemaViolation]] = [:]
+        // One validator per definition, built once for the document.
+        let validators = itemDefinitions.mapValues { definition in
+            JSONSchemaValidator(
+                schema: .object(["$ref": .string("https://chartex.invalid/schemas/chart-defs.schema.json#/$defs/\(definition)")]),
+                referencing: [definitions])
+        }
         for (key, fields) in items {
             let group = String(key.split(separator: "#")[0])
-            guard let definition = itemDefinitions[group] else {
+            guard let validator = validators[group] else {
                 problems[key] = [SchemaViolation(instancePath: "", schemaPath: "", message: "unknown group \(group)")]
                 continue
             }
-            let validator = JSONSchemaValidator(
-                schema: .object(["$ref": .string("https://chartex.invalid/schemas/chart-defs.schema.json#/$defs/\(definition)")]),
-                referencing: [definitions])
             let violations = validator.validate(.object(fields))
             if !violations.isEmpty { problems[key] = violations }
         }
