@@ -30,7 +30,7 @@ extension Chartex {
                     throw CommandFailure(message: "describing a page image needs a vision model, and none is configured "
                                          + "(the model path is not set up on this installation)", exitCode: ExitCode(69))
                 }
-                let store = try database.openExistingForReading()
+                let store = try database.openExisting()
                 let scope = try documentScope(store)
                 let facts = try store.writer.read { db -> [ChartFact] in
                     let dates = try [Int64: String](Row.fetchAll(db, sql: """

@@ -20,9 +20,6 @@ struct DatabaseArguments: ParsableArguments {
         }
     }
 
-    /// Opens an existing store for a reading command.
-    func openExistingForReading() throws -> AppDatabase { try openExisting() }
-
     /// Opens an existing store; a missing file is a usage error, not a new empty store.
     func openExisting() throws -> AppDatabase {
         guard FileManager.default.fileExists(atPath: resolvedPath) else {

@@ -55,7 +55,7 @@ extension Chartex {
                     outcomes = try worker.drain(store, reading: reading, follow: false)
                 }
                 let summary = IngestSummary(queued: queued, alreadyImported: duplicates, outcomes: outcomes,
-                                            problems: failures, enqueueOnly: enqueueOnly)
+                                            problems: failures)
                 summary.print(json: json)
                 if summary.failed > 0 || summary.partial > 0 { throw ExitStatus.inputFailed }
             }
@@ -169,7 +169,7 @@ struct IngestSummary: Encodable {
     var pagesFailed = 0
     var failures: [String] = []
 
-    init(queued: Int, alreadyImported: Int, outcomes: [DocumentOutcome], problems: [String], enqueueOnly: Bool) {
+    init(queued: Int, alreadyImported: Int, outcomes: [DocumentOutcome], problems: [String]) {
         self.queued = queued
         self.alreadyImported = alreadyImported
         for outcome in outcomes {

@@ -25,7 +25,7 @@ extension Chartex {
         func run() throws {
             try Chartex.run {
                 let outcomes = try worker.drain(try database.open(), reading: reading, follow: follow)
-                let summary = IngestSummary(queued: 0, alreadyImported: 0, outcomes: outcomes, problems: [], enqueueOnly: false)
+                let summary = IngestSummary(queued: 0, alreadyImported: 0, outcomes: outcomes, problems: [])
                 print("processed \(outcomes.count) documents: completed \(summary.completed), partial \(summary.partial), failed \(summary.failed)")
             }
         }
