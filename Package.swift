@@ -16,6 +16,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.0"),
     ],
     targets: [
         // System-library shims: a module map and one header each, nothing else.
@@ -43,6 +45,18 @@ let package = Package(
         // Normalisers and parsers for extraction: dates, units, flags, ranges, sigs.
         .target(name: "Extraction", dependencies: ["ChartModel", "Validation"], resources: [.copy("../../Schemas")],
                 swiftSettings: swiftSettings),
+        // The model client: OpenAI-compatible / Ollama chat completions, constrained JSON,
+        // retries, vision detection, and the local llama-server it can start.
+        .target(name: "ModelClient", dependencies: [
+            "Validation",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+        ], swiftSettings: swiftSettings),
+        // Schema-guided extraction with a model: per-section prompts, grounding, hybrid merge.
+        .target(name: "ModelExtraction", dependencies: ["Extraction", "ModelClient", "ChartModel", "Validation"],
+                swiftSettings: swiftSettings),
         // Question answering over a chart's facts and text, with citations.
         .target(name: "Answering", swiftSettings: swiftSettings),
         // The store: GRDB over one SQLite file; the only importer of GRDBSQLite.
@@ -52,11 +66,13 @@ let package = Package(
             .product(name: "GRDBSQLite", package: "GRDB.swift"),
         ], resources: [.copy("../../Migrations")], swiftSettings: swiftSettings),
         // Intake and the durable-queue worker: reads documents and commits them page by page.
-        .target(name: "Worker", dependencies: ["ChartReading", "ChartModel", "Storage", "Extraction", "Validation"],
+        .target(name: "Worker", dependencies: ["ChartReading", "ChartModel", "Storage", "Extraction", "Validation",
+                                              "ModelClient", "ModelExtraction", "PDFRendering"],
                 swiftSettings: swiftSettings),
         // The executable: argument parsing and output only.
         .executableTarget(name: "chartex", dependencies: [
-            "ChartReading", "ChartModel", "OCR", "Storage", "Worker", "Extraction", "Answering",
+            "ChartReading", "ChartModel", "OCR", "Storage", "Worker", "Extraction", "Answering", "ModelClient",
+            "ModelExtraction", "Validation", "PDFRendering",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: swiftSettings),
@@ -69,6 +85,8 @@ let package = Package(
                     swiftSettings: swiftSettings),
         .testTarget(name: "ExtractionTests", dependencies: ["Extraction", "ChartModel"], swiftSettings: swiftSettings),
         .testTarget(name: "AnsweringTests", dependencies: ["Answering"], swiftSettings: swiftSettings),
+        .testTarget(name: "ModelClientTests", dependencies: ["ModelClient", "ModelExtraction", "Extraction", "ChartModel",
+                                                             "Validation"], swiftSettings: swiftSettings),
         .testTarget(name: "ValidationTests", dependencies: ["Validation"], swiftSettings: swiftSettings),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "ChartModel",
                                                          .product(name: "GRDB", package: "GRDB.swift")],

@@ -125,7 +125,7 @@ def main():
         for document in json.load(open(a.export))["documents"]:
             exported[document["fileName"]] = [json.dumps({"group": f["group"], "item": f["item"], "field": f["field"],
                                                           "value": f["value"]}) for f in document["facts"]
-                                              if f["status"] != "rejected"]
+                                              if f["status"] != "rejected" and not f.get("alternative")]
     for truth_path in sorted(glob.glob(os.path.join(a.samples, "*.expected.json"))):
         truth = json.load(open(truth_path))
         if a.export:

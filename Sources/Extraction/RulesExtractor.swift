@@ -387,6 +387,9 @@ public struct RulesExtractor: Sendable {
     }
 
     /// "Gonzalez, Maria L." → "Maria L. Gonzalez"; "OKAFOR, DANIEL C" → "Daniel C. Okafor".
+    /// A person's name as the rules store it ("GONZALEZ, MARIA L" → "Maria L. Gonzalez").
+    public static func personNameValue(_ raw: String) -> String { personName(raw) }
+
     static func personName(_ raw: String) -> String {
         var name = raw
         if let comma = raw.firstIndex(of: ",") {

@@ -90,6 +90,38 @@ public final class PDFPage {
         return PageImage(width: pixelWidth, height: pixelHeight, dpi: dpi, pixels: grey)
     }
 
+    /// The page as an 8-bit grey PNG whose longer side is at most `maxPixels` (for a vision
+    /// model: MedGemma resizes every image to 896×896, so more than ~1.5k pixels buys nothing).
+    public func pngData(maxPixels: Int) throws(PDFRenderingError) -> Data {
+        let scale = Double(maxPixels) / max(width, height)
+        let pixelWidth = max(1, Int((width * scale).rounded())), pixelHeight = max(1, Int((height * scale).rounded()))
+        guard let surface = cairo_image_surface_create(CAIRO_FORMAT_RGB24, Int32(pixelWidth), Int32(pixelHeight)),
+              cairo_surface_status(surface) == CAIRO_STATUS_SUCCESS else {
+            throw .renderFailed(file: document.name, page: number, reason: "cairo could not allocate the page")
+        }
+        defer { cairo_surface_destroy(surface) }
+        guard let cr = cairo_create(surface) else {
+            throw .renderFailed(file: document.name, page: number, reason: "cairo could not draw")
+        }
+        cairo_set_source_rgb(cr, 1, 1, 1)
+        cairo_paint(cr)
+        cairo_scale(cr, scale, scale)
+        poppler_page_render(handle, cr)
+        cairo_destroy(cr)
+        cairo_surface_flush(surface)
+        final class Sink { var data = Data() }
+        let sink = Sink()
+        let status = cairo_surface_write_to_png_stream(surface, { closure, bytes, length in
+            guard let closure, let bytes else { return CAIRO_STATUS_WRITE_ERROR }
+            Unmanaged<Sink>.fromOpaque(closure).takeUnretainedValue().data.append(bytes, count: Int(length))
+            return CAIRO_STATUS_SUCCESS
+        }, Unmanaged.passUnretained(sink).toOpaque())
+        guard status == CAIRO_STATUS_SUCCESS else {
+            throw .renderFailed(file: document.name, page: number, reason: "cairo could not write a PNG")
+        }
+        return sink.data
+    }
+
     /// Reads the page's own text layer: words with boxes rebuilt from character boxes, the
     /// fonts used, and how much of the page images cover.
     public func textLayer() -> TextLayer {

@@ -54,6 +54,12 @@ public struct ExportedFact: Encodable, Sendable {
     public var confidence: Double?
     public var schema: String
     public var extractor: String
+    /// Why the fact needs review (an extractor disagreement, low OCR confidence, a value not on the page…).
+    public var reviewReason: String?
+    /// False when the value could not be found on its page.
+    public var grounded: Bool
+    /// True for a competing candidate kept for the reviewer: the item's value is the fact that is not an alternative.
+    public var alternative: Bool
     public var evidence: Evidence?
 
     public struct Evidence: Encodable, Sendable {
@@ -85,7 +91,8 @@ extension AppDatabase {
                 .order(Column("groupName"), Column("item"), Column("id")).fetchAll(db).map { fact in
                     ExportedFact(group: fact.groupName, item: fact.item, field: fact.fieldPath, value: fact.normalizedValue,
                                  rawValue: fact.rawValue, status: fact.status, confidence: fact.confidence,
-                                 schema: fact.schema, extractor: fact.extractor,
+                                 schema: fact.schema, extractor: fact.extractor, reviewReason: fact.reviewReason,
+                                 grounded: fact.grounded, alternative: fact.alternative,
                                  evidence: fact.evidencePage.map { page in
                                      var box: BoundingBox?
                                      if let x0 = fact.evidenceX0, let y0 = fact.evidenceY0, let x1 = fact.evidenceX1,

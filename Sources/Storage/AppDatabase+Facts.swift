@@ -14,6 +14,14 @@ public struct FactInput: Sendable {
     public var evidenceText: String?
     public var confidence: Double?
     public var status: String
+    /// Why the fact needs review.
+    public var reviewReason: String?
+    /// False when the value was not found on its page.
+    public var grounded = true
+    /// A candidate another extractor disagreed with, not the item's value.
+    public var alternative = false
+    /// rules, model or rules+model; nil = the extraction's extractor.
+    public var extractor: String?
 
     public init(group: String, item: Int, field: String, raw: String, value: String, page: Int?, bbox: BoundingBox?,
                 evidenceText: String?, confidence: Double?, status: String) {
@@ -87,7 +95,8 @@ extension AppDatabase {
     public func saveExtraction(documentId: Int64, schema: String, extractor: String, facts: [FactInput],
                                error: String? = nil, output: String? = nil) throws {
         try writer.write { db in
-            try db.execute(sql: "DELETE FROM fact WHERE documentId = ? AND extractor = ?", arguments: [documentId, extractor])
+            // One current set of facts per document, whichever extractor made the earlier one.
+            try db.execute(sql: "DELETE FROM fact WHERE documentId = ?", arguments: [documentId])
             let now = Timestamp.now()
             let pages = facts.compactMap(\.page)
             try db.execute(sql: """
@@ -99,13 +108,28 @@ extension AppDatabase {
             guard error == nil else { return }
             for fact in facts {
                 var record = FactRecord(id: nil, documentId: documentId, extractionId: extractionId, schema: schema,
-                                        extractor: extractor, groupName: fact.group, item: fact.item, fieldPath: fact.field,
+                                        extractor: fact.extractor ?? extractor, groupName: fact.group, item: fact.item, fieldPath: fact.field,
                                         rawValue: fact.raw, normalizedValue: fact.value, evidencePage: fact.page,
                                         evidenceX0: fact.bbox?.x0, evidenceY0: fact.bbox?.y0, evidenceX1: fact.bbox?.x1,
                                         evidenceY1: fact.bbox?.y1, evidenceText: fact.evidenceText, confidence: fact.confidence,
-                                        status: fact.status, createdAt: now)
+                                        status: fact.status, createdAt: now, reviewReason: fact.reviewReason,
+                                        grounded: fact.grounded, alternative: fact.alternative)
                 try record.insert(db)
             }
+        }
+    }
+
+    /// Records one model request (a page section): its outcome, and the validated JSON or the
+    /// error. Never facts: those are stored by `saveExtraction` once the document is merged.
+    public func saveModelAttempt(documentId: Int64, page: Int, section: String, schema: String, succeeded: Bool,
+                                 error: String?, output: String?, seconds: Double, requests: Int) throws {
+        try writer.write { db in
+            try db.execute(sql: """
+                INSERT INTO extraction (documentId, schema, extractor, firstPage, lastPage, status, error, output, createdAt,
+                                        section, seconds, requests)
+                VALUES (?, ?, 'model', ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [documentId, schema, page, page, succeeded ? "succeeded" : "failed", error, output,
+                                 Timestamp.now(), section, (seconds * 1000).rounded() / 1000, requests])
         }
     }
 }

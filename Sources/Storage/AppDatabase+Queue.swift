@@ -129,6 +129,11 @@ extension AppDatabase {
         }
     }
 
+    /// Extends a job's lease while its document is still being worked on (the model stage).
+    public func renewLease(jobId: Int64, owner: String, leaseSeconds: Double) throws {
+        try writer.write { db in try renewLease(db, jobId: jobId, owner: owner, leaseSeconds: leaseSeconds) }
+    }
+
     private func renewLease(_ db: Database, jobId: Int64, owner: String, leaseSeconds: Double) throws {
         let now = Date().timeIntervalSince1970
         try db.execute(sql: "UPDATE job SET leaseExpiresAt = ?, heartbeatAt = ? WHERE id = ? AND leaseOwner = ?",

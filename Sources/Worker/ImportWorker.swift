@@ -2,6 +2,7 @@ import ChartModel
 import ChartReading
 import Extraction
 import Foundation
+import ModelExtraction
 import Storage
 import Validation
 
@@ -19,8 +20,9 @@ public struct WorkerOptions: Sendable {
     public var pollSeconds: Double = 1
     /// A document whose processing killed its worker this many times is marked failed.
     public var maxAttempts = 3
-    /// The extractor run on each document once its pages are read: "rules", or nil for none.
-    public var extractor: String? = "rules"
+    /// The extractor run on each document once its pages are read, or nil for none. `model`
+    /// and `hybrid` need the worker's `ModelStage`.
+    public var extractor: ExtractorMode? = .rules
 
     public init() {}
 }
@@ -53,11 +55,13 @@ public final class ImportWorker {
     private let options: WorkerOptions
     private let stop: StopFlag
     private let onEvent: (WorkerEvent) -> Void
+    private let model: ModelStage?
     /// `host:pid:random`, written into the jobs this worker holds.
     public let owner: String
 
     public init(database: AppDatabase, reader: ChartReader, readOptions: ReadOptions, options: WorkerOptions = WorkerOptions(),
-                stop: StopFlag, onEvent: @escaping (WorkerEvent) -> Void = { _ in }) {
+                model: ModelStage? = nil, stop: StopFlag, onEvent: @escaping (WorkerEvent) -> Void = { _ in }) {
+        self.model = options.extractor == .rules || options.extractor == nil ? nil : model
         self.database = database
         self.reader = reader
         self.readOptions = readOptions
@@ -80,7 +84,17 @@ public final class ImportWorker {
                 continue
             }
             if let outcome = try process(job) { outcomes.append(outcome) }
+            outcomes += finishedByModel(wait: false)
         }
+        outcomes += finishedByModel(wait: true)
+        return outcomes
+    }
+
+    /// Documents the model stage has finished (reported on this thread).
+    private func finishedByModel(wait: Bool) -> [DocumentOutcome] {
+        guard let model else { return [] }
+        let outcomes = model.collect(wait: wait)
+        for outcome in outcomes { onEvent(.finished(outcome)) }
         return outcomes
     }
 
@@ -119,6 +133,7 @@ public final class ImportWorker {
                     case .read(let page):
                         try database.savePage(page, documentId: job.documentId, jobId: job.jobId, owner: owner,
                                               leaseSeconds: self.options.leaseSeconds)
+                        model?.submit(page, documentId: job.documentId, path: path, lease: lease(job))
                         read += 1
                         onEvent(.page(documentId: job.documentId, number: page.number, failed: nil))
                     case .failed(let error):
@@ -140,7 +155,27 @@ public final class ImportWorker {
                 onEvent(.released(documentId: job.documentId))
                 return nil
             }
-            try extract(documentId: job.documentId)
+            let rules = try rulesPass(documentId: job.documentId)
+            if let model, let mode = self.options.extractor {
+                let database = self.database, display = path.display, read = read, failed = failed
+                model.finish(documentId: job.documentId, stored: rules.pages, path: path, lease: lease(job)) { results in
+                    do {
+                        try Self.store(rules, model: results, mode: mode, database: database, documentId: job.documentId)
+                        try database.finishDocument(documentId: job.documentId, jobId: job.jobId)
+                        let document = try database.resolveDocument(String(job.documentId))
+                        return DocumentOutcome(documentId: job.documentId, path: display, status: document.status,
+                                               error: document.error, pagesRead: read, pagesFailed: failed)
+                    } catch {
+                        // The job stays leased; when the lease runs out another worker finishes it.
+                        return DocumentOutcome(documentId: job.documentId, path: display, status: .failed,
+                                               error: "cannot store the extraction: \(error)", pagesRead: read, pagesFailed: failed)
+                    }
+                }
+                return nil
+            }
+            if let mode = self.options.extractor {
+                try Self.store(rules, model: [], mode: mode, database: database, documentId: job.documentId)
+            }
             try database.finishDocument(documentId: job.documentId, jobId: job.jobId)
         } catch let error as ReadError {
             return try fail(job, error.message)
@@ -152,32 +187,57 @@ public final class ImportWorker {
         return outcome
     }
 
-    /// Runs the extractor over the stored pages, validates every item against its schema
-    /// (an item that fails is stored `rejected`, never as data) and stores the facts.
-    private func extract(documentId: Int64) throws {
-        guard options.extractor == "rules" else { return }
+    /// A document's pages, their classification (stored now) and the rules' facts.
+    struct RulesPass: Sendable {
+        var pages: [PageReading]
+        var mismatched: Set<Int>
+        var facts: [ExtractedFact]
+    }
+
+    private func rulesPass(documentId: Int64) throws -> RulesPass {
         let pages = try database.pageReadings(documentId: documentId)
         let labels = ChartSplitter().classify(pages)
         try database.savePageLabels(labels.map {
             PageLabel(page: $0.page, documentType: $0.documentType, segment: $0.segment, patientMismatch: $0.patientMismatch)
         }, documentId: documentId)
         let mismatched = Set(labels.filter { $0.patientMismatch != nil }.map(\.page))
-        let facts = RulesExtractor().extract(pages: pages)
+        return RulesPass(pages: pages, mismatched: mismatched,
+                         facts: options.extractor == nil ? [] : RulesExtractor().extract(pages: pages))
+    }
+
+    /// Merges the rules' and the model's facts (per `mode`), validates every item against its
+    /// schema (an item that fails is stored `rejected`, never as data) and stores them.
+    static func store(_ rules: RulesPass, model: [ModelPageResult], mode: ExtractorMode, database: AppDatabase,
+                      documentId: Int64) throws {
+        let merged = HybridMerger.merge(rules: rules.facts, model: model, mode: mode)
         let invalid: [String: [SchemaViolation]]
         do {
-            invalid = ChartSchemas.validate(facts, definitions: try ChartSchemas.definitions())
+            invalid = ChartSchemas.validate(merged.filter { !$0.alternative }.map(\.fact), definitions: try ChartSchemas.definitions())
         } catch {
-            try database.saveExtraction(documentId: documentId, schema: Self.schema, extractor: "rules", facts: [],
+            try database.saveExtraction(documentId: documentId, schema: Self.schema, extractor: mode.rawValue, facts: [],
                                         error: "cannot load the schemas: \(error)")
             return
         }
-        let inputs = facts.map { fact in
-            FactInput(group: fact.group, item: fact.item, field: fact.field, raw: fact.raw, value: fact.value, page: fact.page,
-                      bbox: fact.bbox, evidenceText: fact.sourceText, confidence: (fact.ocrConfidence / 100 * 1000).rounded() / 1000,
-                      status: invalid["\(fact.group)#\(fact.item)"] != nil ? "rejected"
-                          : mismatched.contains(fact.page) ? "needs_review" : fact.status)
+        let inputs = merged.map { entry in
+            let fact = entry.fact
+            var input = FactInput(group: fact.group, item: fact.item, field: fact.field, raw: fact.raw, value: fact.value,
+                                  page: fact.page, bbox: fact.bbox, evidenceText: fact.sourceText.isEmpty ? nil : fact.sourceText,
+                                  confidence: (entry.confidence * 1000).rounded() / 1000,
+                                  status: invalid["\(fact.group)#\(fact.item)"] != nil ? "rejected"
+                                      : rules.mismatched.contains(fact.page) ? "needs_review" : fact.status)
+            input.reviewReason = invalid["\(fact.group)#\(fact.item)"].map { "schema: " + $0.map(\.description).joined(separator: "; ") }
+                ?? (rules.mismatched.contains(fact.page) ? "the page's patient identifiers differ from the chart's" : fact.reviewReason)
+            input.grounded = entry.grounded
+            input.alternative = entry.alternative
+            input.extractor = entry.extractor
+            return input
         }
-        try database.saveExtraction(documentId: documentId, schema: Self.schema, extractor: "rules", facts: inputs)
+        try database.saveExtraction(documentId: documentId, schema: Self.schema, extractor: mode.rawValue, facts: inputs)
+    }
+
+    private func lease(_ job: ClaimedJob) -> @Sendable () -> Void {
+        let database = self.database, owner = self.owner, seconds = options.leaseSeconds
+        return { try? database.renewLease(jobId: job.jobId, owner: owner, leaseSeconds: seconds) }
     }
 
     static let schema = "chart-defs.schema.json#/$defs/document"

@@ -123,6 +123,9 @@ public struct FactRecord: Codable, Sendable, FetchableRecord, MutablePersistable
     public var confidence: Double?
     public var status: String
     public var createdAt: String
+    public var reviewReason: String?
+    public var grounded: Bool = true
+    public var alternative: Bool = false
 
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 }

@@ -3,21 +3,28 @@ import ChartModel
 import ChartReading
 import Extraction
 import Foundation
+import ModelClient
+import ModelExtraction
+import Worker
 
 extension Chartex {
-    /// `chartex extract`: read PDFs and print the facts the rules extractor finds, without a store.
+    /// `chartex extract`: read PDFs and print the facts, without a store.
     struct Extract: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Read PDFs and print the facts the rules extractor finds (JSON Lines, one fact per line).",
+            abstract: "Read PDFs and print their facts (JSON Lines, one fact per line), without a store.",
             discussion: """
-                Each line: {file, group, item, field, value, raw, page, bbox, text, confidence, status, reviewReason}. \
-                A fact that cannot be trusted (low OCR confidence, an implausible lab value) has status needs_review.
+                Each line: {file, group, item, field, value, raw, page, bbox, text, confidence, status, reviewReason, \
+                extractor, grounded, alternative}. A fact that cannot be trusted (low OCR confidence, an implausible lab \
+                value, a model value not found on the page, a disagreement between the extractors) has status needs_review. \
+                With a model configured the default extractor is hybrid; failed model requests are reported on stderr \
+                (by page and section) and the file goes on with what the rules found.
                 """)
 
         @Argument(help: "PDF files to read.")
         var files: [String]
 
         @OptionGroup var reading: ReadingArguments
+        @OptionGroup var model: ModelArguments
 
         struct Record: Encodable {
             var file: String
@@ -32,9 +39,23 @@ extension Chartex {
             var confidence: Double
             var status: String
             var reviewReason: String?
+            var extractor: String
+            var grounded: Bool
+            var alternative: Bool
         }
 
         func run() throws {
+            try Chartex.run { try extract() }
+        }
+
+        private func extract() throws {
+            let configuration = try model.configuration()
+            let mode = model.mode(configuration) ?? .rules
+            let session = try model.session(for: mode)
+            defer { session?.close() }
+            let extractor = try session?.extractor()
+            let client = session?.client
+            let images = try client.map { client in try blocking { await client.canSendImages() } } ?? false
             let reader = reading.makeReader()
             defer { reader.shutdown() }
             let encoder = JSONEncoder()
@@ -56,11 +77,33 @@ extension Chartex {
                     FileHandle.standardError.write(Data("chartex: \(error)\n".utf8))
                     continue
                 }
-                for fact in RulesExtractor().extract(pages: pages) {
+                var results: [ModelPageResult] = []
+                if let extractor {
+                    let path = RawPath.argument(file), pixels = configuration.imagePixels
+                    let pagesRead = pages
+                    results = try blocking {
+                        await withTaskGroup(of: ModelPageResult.self) { group in
+                            for page in pagesRead {
+                                let image = images ? ModelStage.image(path, page: page.number, pixels: pixels) : nil
+                                group.addTask { await extractor.extract(page: page, image: image) }
+                            }
+                            var all: [ModelPageResult] = []
+                            for await result in group { all.append(result) }
+                            return all.sorted { $0.page < $1.page }
+                        }
+                    }
+                    for attempt in results.flatMap(\.attempts) where !attempt.succeeded {
+                        FileHandle.standardError.write(Data(
+                            "chartex: \(file): page \(attempt.page), \(attempt.section): \(attempt.error ?? "failed")\n".utf8))
+                    }
+                }
+                for entry in HybridMerger.merge(rules: RulesExtractor().extract(pages: pages), model: results, mode: mode) {
+                    let fact = entry.fact
                     let record = Record(file: file, group: fact.group, item: fact.item, field: fact.field, value: fact.value,
                                         raw: fact.raw, page: fact.page, bbox: fact.bbox, text: fact.sourceText,
-                                        confidence: (fact.ocrConfidence * 100).rounded() / 100, status: fact.status,
-                                        reviewReason: fact.reviewReason)
+                                        confidence: (entry.confidence * 1000).rounded() / 1000, status: fact.status,
+                                        reviewReason: fact.reviewReason, extractor: entry.extractor, grounded: entry.grounded,
+                                        alternative: entry.alternative)
                     if var data = try? encoder.encode(record) {
                         data.append(0x0A)
                         FileHandle.standardOutput.write(data)

@@ -2,8 +2,10 @@ import ArgumentParser
 import ChartModel
 import ChartReading
 import Foundation
-import Worker
+import ModelClient
+import ModelExtraction
 import Storage
+import Worker
 
 extension Chartex {
     /// `chartex ingest`: queue files (skipping ones already imported) and process them.
@@ -86,16 +88,13 @@ struct WorkerArguments: ParsableArguments {
     @Option(help: "Give up on a document after this many interrupted attempts.")
     var maxAttempts: Int = 3
 
-    @Option(help: "Extractor run after reading each document: rules or none.")
-    var extractor: ExtractorChoice = .rules
+    @OptionGroup var model: ModelArguments
 
-    enum ExtractorChoice: String, ExpressibleByArgument, CaseIterable { case rules, none }
-
-    var options: WorkerOptions {
+    func options(_ mode: ExtractorMode?) -> WorkerOptions {
         var options = WorkerOptions()
         options.leaseSeconds = leaseSeconds
         options.maxAttempts = maxAttempts
-        options.extractor = extractor == .none ? nil : extractor.rawValue
+        options.extractor = mode
         return options
     }
 
@@ -107,8 +106,18 @@ struct WorkerArguments: ParsableArguments {
         defer { reader.shutdown() }
         let progress = WorkerProgress()
         defer { progress.finish() }
-        let worker = ImportWorker(database: store, reader: reader, readOptions: reading.options, options: options,
-                                  stop: trap.flag, onEvent: progress.report)
+        let configuration = try model.configuration()
+        let mode = model.mode(configuration)
+        let session = try model.session(for: mode)
+        defer { session?.close() }
+        var stage: ModelStage?
+        if let session, let mode {
+            let client = session.client
+            let images = try blocking { await client.canSendImages() }
+            stage = ModelStage(extractor: try session.extractor(), mode: mode, database: store, sendImages: images)
+        }
+        let worker = ImportWorker(database: store, reader: reader, readOptions: reading.options, options: options(mode),
+                                  model: stage, stop: trap.flag, onEvent: progress.report)
         return try worker.run(follow: follow)
     }
 }

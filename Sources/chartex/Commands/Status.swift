@@ -103,7 +103,7 @@ extension Chartex {
                            p.documentType.map { t in p.segment.map { "\(t) #\($0 + 1)" } ?? t } ?? "-", p.source ?? "-",
                            p.meanConfidence.map { String(format: "%.1f", $0) } ?? "-", p.rotation.map(String.init) ?? "-",
                            p.skew.map { String(format: "%.2f", $0) } ?? "-", "\(p.words)",
-                           [p.error, p.patientMismatch.map { "POSSIBLE WRONG PATIENT: \($0)" }].compactMap { $0 }
+                           ([p.error, p.patientMismatch.map { "POSSIBLE WRONG PATIENT: \($0)" }] as [String?]).compactMap { $0 }
                                .joined(separator: "; ")].joined(separator: "\t"))
                     if text, let body = p.text { print(body + "\n\u{0C}") }
                 }

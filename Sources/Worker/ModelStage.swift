@@ -1,0 +1,103 @@
+import ChartModel
+import Dispatch
+import Extraction
+import Foundation
+import ModelClient
+import ModelExtraction
+import PDFRendering
+import Storage
+
+/// The model half of a worker: every page goes to the model as soon as it is committed, on
+/// Swift tasks, while the worker's threads go on reading the next pages (and documents). A
+/// document is finished — merged with the rules, stored, marked done — once its last request
+/// has come back. At most `maxQueuedPages` pages wait for the model: beyond that the reader
+/// waits (back pressure), so memory stays flat when the model is the slower side.
+public final class ModelStage: @unchecked Sendable {
+    // @unchecked: the mutable state is guarded by `lock`.
+    public let extractor: ModelExtractor
+    public let mode: ExtractorMode
+    private let database: AppDatabase
+    private let sendImages: Bool
+    private let slots: DispatchSemaphore
+    private let lock = NSLock()
+    private var pages: [Int64: [Int: Task<ModelPageResult, Never>]] = [:]
+    private var running: [Task<Void, Never>] = []
+    private var completed: [DocumentOutcome] = []
+
+    /// `sendImages`: render page images for a vision model (ask `client.canSendImages()`).
+    public init(extractor: ModelExtractor, mode: ExtractorMode, database: AppDatabase, sendImages: Bool,
+                maxQueuedPages: Int? = nil) {
+        self.extractor = extractor
+        self.mode = mode
+        self.database = database
+        self.sendImages = sendImages
+        slots = DispatchSemaphore(value: maxQueuedPages ?? max(4, extractor.client.configuration.concurrency * 4))
+    }
+
+    /// Starts the model on one page (blocks while too many pages are waiting).
+    func submit(_ page: PageReading, documentId: Int64, path: RawPath, lease: (@Sendable () -> Void)? = nil) {
+        if lock.withLock({ pages[documentId]?[page.number] != nil }) { return }
+        slots.wait()
+        let image = sendImages ? Self.image(path, page: page.number, pixels: extractor.client.configuration.imagePixels) : nil
+        let type = ChartSplitter().classify([page]).first?.documentType
+        let extractor = self.extractor, database = self.database, slots = self.slots
+        let task = Task {
+            defer { slots.signal() }
+            let result = await extractor.extract(page: page, documentType: type == "unknown" ? nil : type, image: image)
+            lease?()
+            for attempt in result.attempts {
+                try? database.saveModelAttempt(documentId: documentId, page: attempt.page, section: attempt.section,
+                                               schema: "section:\(attempt.section)", succeeded: attempt.succeeded,
+                                               error: attempt.error, output: attempt.output, seconds: attempt.seconds,
+                                               requests: attempt.httpAttempts)
+            }
+            return result
+        }
+        lock.withLock { pages[documentId, default: [:]][page.number] = task }
+    }
+
+    /// Finishes a document in the background once the model has read all its pages: pages read
+    /// before a restart (never submitted) are sent now. `finish` merges and stores.
+    func finish(documentId: Int64, stored: [PageReading], path: RawPath, lease: (@Sendable () -> Void)? = nil,
+                _ finish: @escaping @Sendable ([ModelPageResult]) -> DocumentOutcome?) {
+        for page in stored where lock.withLock({ pages[documentId]?[page.number] == nil }) {
+            submit(page, documentId: documentId, path: path, lease: lease)
+        }
+        let tasks = lock.withLock { pages.removeValue(forKey: documentId) ?? [:] }
+        let task = Task {
+            var results: [ModelPageResult] = []
+            for number in tasks.keys.sorted() { results.append(await tasks[number]!.value) }
+            if let outcome = finish(results) { self.lock.withLock { self.completed.append(outcome) } }
+        }
+        lock.withLock { running.append(task) }
+    }
+
+    /// Outcomes of the documents finished since the last call; with `wait`, first waits for
+    /// every document still with the model.
+    func collect(wait: Bool) -> [DocumentOutcome] {
+        if wait {
+            let tasks = lock.withLock { () -> [Task<Void, Never>] in
+                defer { running = [] }
+                return running
+            }
+            if !tasks.isEmpty {
+                let done = DispatchSemaphore(value: 0)
+                Task {
+                    for task in tasks { await task.value }
+                    done.signal()
+                }
+                done.wait()
+            }
+        }
+        return lock.withLock {
+            defer { completed = [] }
+            return completed
+        }
+    }
+
+    public static func image(_ path: RawPath, page number: Int, pixels: Int) -> ModelImage? {
+        guard let document = try? PDFDocument(path: path), let page = try? document.page(number),
+              let png = try? page.pngData(maxPixels: pixels) else { return nil }
+        return ModelImage(data: png, mimeType: "image/png")
+    }
+}

@@ -1,0 +1,249 @@
+import Foundation
+@testable import ModelClient
+import Testing
+import Validation
+
+/// The client against scripts/fake_model_server.py: each fault is retried or ends as a failed
+/// attempt with a clear error — never as data.
+@Suite struct ModelClientFaultTests {
+    static let schema: JSONValue = [
+        "type": "object", "additionalProperties": false, "required": ["medications"],
+        "properties": ["medications": ["type": "array", "items": [
+            "type": "object", "required": ["name"], "additionalProperties": false,
+            "properties": ["name": ["type": "string"], "dose": ["type": ["number", "string"]]]]]],
+    ]
+
+    func client(_ server: FakeModelServer, _ configure: (inout ModelConfiguration) -> Void = { _ in }) -> ModelClient {
+        var configuration = ModelConfiguration(endpoint: server.endpoint)
+        configuration.backoffSeconds = 0.01
+        configuration.requestTimeout = 10
+        configure(&configuration)
+        return ModelClient(configuration: configuration, endpoint: server.endpoint)
+    }
+
+    func prompt(_ scenario: String) -> ModelPrompt {
+        ModelPrompt(text: "SCENARIO:\(scenario)\nExtract the medications.\n<page>\nMetformin 500 mg PO BID\n</page>")
+    }
+
+    @Test func a500IsRetried() async throws {
+        let server = try FakeModelServer()
+        let client = client(server)
+        let filled = try await client.fill(prompt("500-once:a"), schema: Self.schema)
+        await client.shutdown()
+        #expect(filled.reply.attempts == 2)
+        #expect(filled.value["medications"] != nil)
+    }
+
+    @Test func persistent500sEndAsAnErrorAfterTheRetries() async throws {
+        let server = try FakeModelServer()
+        let client = client(server) { $0.retries = 2 }
+        await #expect(throws: ModelError.http(status: 500, message: "internal server error (injected)", retryAfter: nil)) {
+            try await client.fill(prompt("500-always:b"), schema: Self.schema)
+        }
+        await client.shutdown()
+        #expect(try await server.requests().count == 3)
+    }
+
+    @Test func retryAfterIsHonoured() async throws {
+        let server = try FakeModelServer()
+        // Backoff alone would wait ~10 ms: waiting a second means Retry-After: 1 was read.
+        let client = client(server)
+        let started = Date()
+        let filled = try await client.fill(prompt("429-once:c"), schema: Self.schema)
+        await client.shutdown()
+        #expect(filled.reply.attempts == 2)
+        #expect(Date().timeIntervalSince(started) >= 0.9)
+    }
+
+    @Test func aTimeoutIsRetriedThenReported() async throws {
+        let server = try FakeModelServer(["--slow", "3"])
+        let client = client(server) {
+            $0.requestTimeout = 0.5
+            $0.retries = 1
+        }
+        await #expect(throws: ModelError.timeout(seconds: 0.5)) {
+            try await client.fill(prompt("slow:d"), schema: Self.schema)
+        }
+        await client.shutdown()
+        #expect(try await server.requests().count == 2)
+    }
+
+    @Test func aSlowFirstReplyIsRetriedAndSucceeds() async throws {
+        let server = try FakeModelServer(["--slow", "3"])
+        let client = client(server) { $0.requestTimeout = 0.5 }
+        let filled = try await client.fill(prompt("slow-once:e"), schema: Self.schema)
+        await client.shutdown()
+        #expect(filled.reply.attempts == 2)
+    }
+
+    @Test func truncatedJSONGetsOneRepairThenFails() async throws {
+        let server = try FakeModelServer()
+        let client = client(server)
+        do {
+            _ = try await client.fill(prompt("truncated:f"), schema: Self.schema)
+            Issue.record("truncated JSON was accepted")
+        } catch let error as ModelError {
+            guard case .schemaViolations(let problems) = error else { Issue.record("unexpected \(error)"); return }
+            #expect(problems.joined().contains("token limit"))
+        }
+        await client.shutdown()
+        let requests = try await server.requests()
+        #expect(requests.count == 2, "the first answer and one repair")
+    }
+
+    @Test func invalidJSONGetsOneRepairThenFails() async throws {
+        let server = try FakeModelServer()
+        let client = client(server)
+        await #expect(throws: ModelError.self) { try await client.fill(prompt("invalid:g"), schema: Self.schema) }
+        await client.shutdown()
+        #expect(try await server.requests().count == 2)
+    }
+
+    @Test func aSchemaViolationIsSentBackOnceWithItsErrors() async throws {
+        let server = try FakeModelServer()
+        let client = client(server)
+        do {
+            _ = try await client.fill(prompt("violates:h"), schema: Self.schema)
+            Issue.record("JSON that violates the schema was accepted")
+        } catch let error as ModelError {
+            guard case .schemaViolations(let problems) = error else { Issue.record("unexpected \(error)"); return }
+            #expect(!problems.isEmpty)
+        }
+        await client.shutdown()
+        let requests = try await server.requests()
+        #expect(requests.count == 2)
+        let repair = requests.last?["body"]?["messages"]?.arrayValue?.first?["content"]?.stringValue ?? ""
+        #expect(repair.contains("rejected because"))
+        #expect(repair.contains("medications"), "the repair names the missing property")
+    }
+
+    @Test func aRepairThatWorksIsKept() async throws {
+        let server = try FakeModelServer()
+        let client = client(server)
+        let filled = try await client.fill(prompt("repairable:i"), schema: Self.schema)
+        await client.shutdown()
+        #expect(filled.repaired)
+    }
+
+    @Test func anOversizedReplyIsRefusedNotRetried() async throws {
+        let server = try FakeModelServer()
+        let client = client(server) { $0.maxResponseBytes = 1 << 20 }
+        await #expect(throws: ModelError.responseTooLarge(limit: 1 << 20)) {
+            try await client.fill(prompt("oversized:j"), schema: Self.schema)
+        }
+        await client.shutdown()
+        #expect(try await server.requests().count == 1)
+    }
+
+    @Test func aDroppedConnectionIsRetried() async throws {
+        let server = try FakeModelServer()
+        let client = client(server) { $0.retries = 1 }
+        await #expect(throws: ModelError.self) { try await client.fill(prompt("drop:k"), schema: Self.schema) }
+        await client.shutdown()
+        #expect(try await server.requests().count == 2)
+    }
+
+    @Test func medGemmaThinkingAndFencesAreStripped() async throws {
+        let server = try FakeModelServer()
+        let client = client(server)
+        let filled = try await client.fill(prompt("medgemma:l"), schema: Self.schema)
+        await client.shutdown()
+        #expect(filled.reply.content.contains("<unused94>"))
+        #expect(filled.value == ["medications": []])
+        #expect(!filled.repaired)
+    }
+
+    @Test func anImageRefusedByATextOnlyModelFallsBackToText() async throws {
+        let server = try FakeModelServer(["--no-props"])
+        let client = client(server)
+        var withImage = prompt("vision-refuse:m")
+        withImage.images = [ModelImage(data: Data([0x89, 0x50, 0x4E, 0x47]))]
+        let first = try await client.fill(withImage, schema: Self.schema)
+        #expect(!first.reply.sentImages)
+        // Known now: the next request goes out without the image at once.
+        _ = try await client.fill(withImage, schema: Self.schema)
+        await client.shutdown()
+        let parts = try await server.requests().map { $0["body"]?["messages"]?.arrayValue?.first?["content"] }
+        #expect(parts.count == 3)
+        #expect(parts[0]?.arrayValue != nil, "the first request carried the image")
+        #expect(parts[1]?.stringValue != nil && parts[2]?.stringValue != nil, "then text only")
+    }
+
+    @Test func requestsInFlightStayWithinTheLimit() async throws {
+        let server = try FakeModelServer(["--latency", "0.3", "--slots", "8"])
+        let client = client(server) { $0.concurrency = 2 }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for index in 0..<6 {
+                group.addTask { _ = try await client.fill(self.prompt("ok:n\(index)"), schema: Self.schema) }
+            }
+            try await group.waitForAll()
+        }
+        await client.shutdown()
+        #expect(try await server.maxInFlight() == 2)
+    }
+
+    @Test func cancellingTheTaskCancelsTheRequest() async throws {
+        let server = try FakeModelServer(["--slow", "30"])
+        let client = client(server) { $0.requestTimeout = 60 }
+        let task = Task { try await client.fill(prompt("slow:o"), schema: Self.schema) }
+        try await Task.sleep(nanoseconds: 300_000_000)
+        let started = Date()
+        task.cancel()
+        let result = await task.result
+        #expect(Date().timeIntervalSince(started) < 10)
+        if case .success = result { Issue.record("a cancelled request succeeded") }
+        await client.shutdown()
+    }
+}
+
+/// What goes over the wire, per dialect.
+@Suite struct ModelRequestShapeTests {
+    let schema: JSONValue = ["type": "object", "required": ["ok"], "properties": ["ok": ["type": "boolean"]]]
+
+    func send(_ dialect: OutputDialect, apiKey: String? = nil) async throws -> JSONValue {
+        let server = try FakeModelServer()
+        var configuration = ModelConfiguration(endpoint: server.endpoint)
+        configuration.dialect = dialect
+        configuration.apiKey = apiKey
+        configuration.model = "medgemma1.5"
+        let client = ModelClient(configuration: configuration, endpoint: server.endpoint)
+        _ = try await client.fill(ModelPrompt(text: "Say ok."), schema: schema)
+        await client.shutdown()
+        return try #require(try await server.requests().first)
+    }
+
+    @Test func jsonSchemaDialect() async throws {
+        let request = try await send(.jsonSchema, apiKey: "sk-secret")
+        #expect(request["path"] == "/v1/chat/completions")
+        let body = try #require(request["body"])
+        #expect(body["temperature"] == 0)
+        #expect(body["model"] == "medgemma1.5")
+        #expect(body["max_tokens"]?.intValue ?? 0 > 0)
+        #expect(body["response_format"]?["type"] == "json_schema")
+        #expect(body["response_format"]?["json_schema"]?["schema"] == schema)
+        let messages = try #require(body["messages"]?.arrayValue)
+        #expect(messages.count == 1 && messages[0]["role"] == "user", "no system turn: Gemma has none")
+        #expect(request["authorization"] == "Bearer sk-secret")
+    }
+
+    @Test func jsonObjectDialect() async throws {
+        let body = try #require(try await send(.jsonObject)["body"])
+        #expect(body["response_format"]?["type"] == "json_object")
+        #expect(body["response_format"]?["schema"] == schema)
+    }
+
+    @Test func ollamaDialect() async throws {
+        let request = try await send(.ollama)
+        #expect(request["path"] == "/api/chat")
+        #expect(request["body"]?["format"] == schema)
+        #expect(request["body"]?["options"]?["temperature"] == 0)
+        #expect(request["body"]?["stream"] == false)
+    }
+
+    @Test func promptOnlyDialectPutsTheSchemaInThePrompt() async throws {
+        let body = try #require(try await send(.none)["body"])
+        #expect(body["response_format"] == nil)
+        let text = body["messages"]?.arrayValue?.first?["content"]?.stringValue ?? ""
+        #expect(text.contains("JSON Schema") && text.contains("\"ok\""))
+    }
+}
