@@ -85,8 +85,11 @@ let package = Package(
                     swiftSettings: swiftSettings),
         .testTarget(name: "ExtractionTests", dependencies: ["Extraction", "ChartModel"], swiftSettings: swiftSettings),
         .testTarget(name: "AnsweringTests", dependencies: ["Answering"], swiftSettings: swiftSettings),
+        // Helpers shared by the test targets: the chartex runner and the fault-injecting model server.
+        .target(name: "TestSupport", dependencies: ["ModelClient", "Validation"], path: "Tests/TestSupport",
+                swiftSettings: swiftSettings),
         .testTarget(name: "ModelClientTests", dependencies: ["ModelClient", "ModelExtraction", "Extraction", "ChartModel",
-                                                             "Validation"], swiftSettings: swiftSettings),
+                                                             "Validation", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "ValidationTests", dependencies: ["Validation"], swiftSettings: swiftSettings),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "ChartModel",
                                                          .product(name: "GRDB", package: "GRDB.swift")],
@@ -94,7 +97,8 @@ let package = Package(
         .testTarget(name: "ChartReadingTests", dependencies: ["ChartReading", "ChartModel", "OCR"],
                     swiftSettings: swiftSettings),
         // Runs Samples/ through real Poppler and Tesseract, and the built `chartex` binary.
-        .testTarget(name: "EndToEndTests", dependencies: ["ChartReading", "ChartModel", "Storage",
+        .testTarget(name: "EndToEndTests", dependencies: ["ChartReading", "ChartModel", "Storage", "TestSupport", "ModelClient",
+                                                          "Validation", "PDFRendering",
                                                           .product(name: "GRDB", package: "GRDB.swift")],
                     swiftSettings: swiftSettings),
     ]

@@ -13,6 +13,10 @@ Usage:
   scripts/evaluate_facts.py [--chartex .build/release/chartex] [--samples Samples] [--floor 0.9]
   scripts/evaluate_facts.py --facts-dir DIR     # saved `chartex extract` output, NAME.jsonl
   scripts/evaluate_facts.py --export FILE       # `chartex export --format json` of an import of Samples/
+      [--files a.pdf,b.pdf]                     # only these sample files
+      [--check-grounding]                       # also fail if a verified model fact's value is not on its page
+
+Facts marked `alternative` (a reading kept for the reviewer, not the item's value) are not scored.
 """
 import argparse
 import glob
@@ -117,7 +121,12 @@ def main():
     ap.add_argument("--facts-dir")
     ap.add_argument("--export", help="score a `chartex export --format json` file (documents matched by file name)")
     ap.add_argument("--floor", type=float, default=0.0)
+    ap.add_argument("--files", help="comma-separated sample file names to score (default: all)")
+    ap.add_argument("--check-grounding", action="store_true",
+                    help="with --export: every verified fact taken from the model must be on its evidence page")
     a = ap.parse_args()
+    only = set(a.files.split(",")) if a.files else None
+    ungrounded = check_grounding(json.load(open(a.export))) if a.export and a.check_grounding else []
     total = defaultdict(lambda: [0, 0, 0])
     env = dict(os.environ, OMP_THREAD_LIMIT="1")
     exported = {}
@@ -128,6 +137,8 @@ def main():
                                               if f["status"] != "rejected" and not f.get("alternative")]
     for truth_path in sorted(glob.glob(os.path.join(a.samples, "*.expected.json"))):
         truth = json.load(open(truth_path))
+        if only is not None and truth["file"] not in only:
+            continue
         if a.export:
             lines = exported.get(truth["file"], [])
         elif a.facts_dir:
@@ -151,10 +162,40 @@ def main():
     p, r = tp / max(1, tp + fp), tp / max(1, tp + fn)
     f1 = 2 * p * r / (p + r) if p + r else 0.0
     print(f"{'all fields':14} {tp:4} {fp:4} {fn:4} {p:9.3f} {r:7.3f} {f1:6.3f}")
+    if a.check_grounding:
+        print(f"verified facts whose value is not on their page: {len(ungrounded)}")
+        for line in ungrounded[:20]:
+            print("  " + line)
     if f1 < a.floor:
         print(f"FAILED: field-level F1 {f1:.3f} is below the floor {a.floor}")
         return 1
-    return 0
+    return 1 if ungrounded else 0
+
+
+def fold(text):
+    """Lowercase letters and digits only, OCR look-alikes folded (as chartex's grounding does)."""
+    text = re.sub(r"[^a-z0-9]", "", str(text).lower().replace("rn", "m"))
+    return text.translate(str.maketrans("olisb", "01158"))
+
+
+def check_grounding(export):
+    """Verified facts taken from the model alone whose value does not occur in their evidence
+    page's text. (The rules read every value from its evidence line; some of their values are
+    inferred from it — a status from the section, a date from the report header, a canonical
+    vital name for "BP" — so a literal check does not apply to them.)"""
+    problems = []
+    for document in export["documents"]:
+        pages = {p["number"]: fold(p.get("text") or "") for p in document["pages"]}
+        for f in document["facts"]:
+            if f["status"] != "verified" or f["extractor"] != "model":
+                continue
+            evidence = f.get("evidence") or {}
+            page = pages.get(evidence.get("page"))
+            raw, value = fold(f.get("rawValue") or ""), fold(f.get("value") or "")
+            if page is None or (raw and raw not in page and (not value or value not in page)):
+                problems.append(f'{document["fileName"]} p{evidence.get("page")} {f["group"]}#{f["item"]}.{f["field"]} '
+                                f'= {f.get("rawValue")!r} ({f["extractor"]})')
+    return problems
 
 
 if __name__ == "__main__":

@@ -127,7 +127,7 @@ class Handler(BaseHTTPRequestHandler):
 
         if name == "500-once" and n == 1 or name == "500-always":
             return self.reply(500, {"error": {"message": "internal server error (injected)"}})
-        if name == "429-once" and n == 1:
+        if name == "429-once" and n == 1 or name == "429-always":
             return self.reply(429, {"error": {"message": "rate limited (injected)"}}, {"Retry-After": "1"})
         if name == "slow" or (name == "slow-once" and n == 1):
             time.sleep(float(ARGS.slow))

@@ -257,7 +257,8 @@ public final class ModelClient: Sendable {
         return try await execute(request)
     }
 
-    func get(_ path: String) async throws -> Data {
+    /// GETs a path of the server (`/health`, `/props`, `/v1/models`…): its body, or the error.
+    public func get(_ path: String) async throws -> Data {
         try await execute(HTTPClientRequest(url: endpoint + path))
     }
 

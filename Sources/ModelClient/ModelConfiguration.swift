@@ -74,6 +74,9 @@ public struct ModelConfiguration: Sendable, Codable, Equatable {
     /// Model requests for one page of text; longer pages are cut (and the cut logged).
     public var maxPromptCharacters: Int = 6000
     public var local: LocalModelConfiguration?
+    /// Hybrid mode: accept a grounded value only the model read as the item's value
+    /// (needs_review) instead of keeping it as a candidate for the reviewer.
+    public var hybridAcceptsModelOnly = false
 
     public init(endpoint: String? = nil) { self.endpoint = endpoint }
 
@@ -83,6 +86,7 @@ public struct ModelConfiguration: Sendable, Codable, Equatable {
     enum CodingKeys: String, CodingKey {
         case endpoint, model, dialect, apiKey, vision, concurrency, connectTimeout, requestTimeout, retries
         case backoffSeconds, maxBackoffSeconds, maxResponseBytes, maxTokens, imagePixels, maxPromptCharacters, local
+        case hybridAcceptsModelOnly
     }
 
     public init(from decoder: any Decoder) throws {
@@ -104,6 +108,7 @@ public struct ModelConfiguration: Sendable, Codable, Equatable {
         imagePixels = try c.decodeIfPresent(Int.self, forKey: .imagePixels) ?? defaults.imagePixels
         maxPromptCharacters = try c.decodeIfPresent(Int.self, forKey: .maxPromptCharacters) ?? defaults.maxPromptCharacters
         local = try c.decodeIfPresent(LocalModelConfiguration.self, forKey: .local)
+        hybridAcceptsModelOnly = try c.decodeIfPresent(Bool.self, forKey: .hybridAcceptsModelOnly) ?? false
     }
 
     /// The configuration from (lowest to highest precedence) the file, then the environment.

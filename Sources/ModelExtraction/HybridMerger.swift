@@ -12,7 +12,9 @@ public struct MergedFact: Sendable {
     public var fact: ExtractedFact
     /// rules, model, or rules+model (both read the same value).
     public var extractor: String
-    /// A candidate the other extractor disagreed with; the item's value is the fact that is not an alternative.
+    /// A reading kept for the reviewer that is not the item's value: the model's reading where
+    /// the rules read something else, or one the rules did not support at all (hybrid mode).
+    /// The item's value is the fact of the same group, item and field that is not an alternative.
     public var alternative: Bool
     /// False when the value could not be found on its page.
     public var grounded: Bool
@@ -28,7 +30,12 @@ public struct MergedFact: Sendable {
 public enum HybridMerger {
     static let identity: Set<String> = ["name", "birthDate", "mrn", "sex"]
 
-    public static func merge(rules: [ExtractedFact], model: [ModelPageResult], mode: ExtractorMode) -> [MergedFact] {
+    /// `acceptModelOnly`: in hybrid mode, a grounded value only the model read (a field the
+    /// rules left empty, or an item they did not find) becomes the item's value (needs_review);
+    /// by default it is kept as a candidate for the reviewer. Measured on Samples/ with the
+    /// 0.5B test model, accepting them cost F1 (0.955 → 0.906); a stronger model may earn it.
+    public static func merge(rules: [ExtractedFact], model: [ModelPageResult], mode: ExtractorMode,
+                             acceptModelOnly: Bool = false) -> [MergedFact] {
         var merged: [MergedFact] = mode == .model ? [] : rules.map {
             MergedFact(fact: $0, extractor: "rules", alternative: false, grounded: $0.bbox != nil, confidence: $0.ocrConfidence / 100)
         }
@@ -43,13 +50,15 @@ public enum HybridMerger {
                 let fields = items[key]!
                 let group = fields[0].group
                 if let item = matchingItem(group: group, fields: fields, in: merged) {
-                    for modelFact in fields { combine(modelFact, into: item, mode: mode, merged: &merged) }
+                    for modelFact in fields {
+                        combine(modelFact, into: item, mode: mode, acceptModelOnly: acceptModelOnly, merged: &merged)
+                    }
                 } else {
                     let item = group == "patient" ? 0 : nextItem[group, default: 0]
                     if group != "patient" { nextItem[group] = item + 1 }
                     for var modelFact in fields {
                         modelFact.item = item
-                        merged.append(modelOnly(modelFact, mode: mode))
+                        merged.append(modelOnly(modelFact, mode: mode, acceptModelOnly: acceptModelOnly))
                     }
                 }
             }
@@ -88,13 +97,14 @@ public enum HybridMerger {
         return nil
     }
 
-    static func combine(_ modelFact: ExtractedFact, into item: Int, mode: ExtractorMode, merged: inout [MergedFact]) {
+    static func combine(_ modelFact: ExtractedFact, into item: Int, mode: ExtractorMode, acceptModelOnly: Bool,
+                        merged: inout [MergedFact]) {
         var modelFact = modelFact
         modelFact.item = item
         let index = merged.firstIndex { $0.fact.group == modelFact.group && $0.fact.item == item
             && $0.fact.field == modelFact.field && !$0.alternative }
         guard let index else {
-            merged.append(modelOnly(modelFact, mode: mode))
+            merged.append(modelOnly(modelFact, mode: mode, acceptModelOnly: acceptModelOnly))
             return
         }
         var existing = merged[index]
@@ -122,26 +132,28 @@ public enum HybridMerger {
             existing.fact.reviewReason = "the extractors disagree: the model read \(modelFact.raw)"
             merged[index] = existing
         }
-        var candidate = modelOnly(modelFact, mode: mode)
+        var candidate = modelOnly(modelFact, mode: mode, acceptModelOnly: true)
         candidate.alternative = true
         candidate.fact.status = "needs_review"
         candidate.fact.reviewReason = "the extractors disagree: the rules read \(existing.fact.raw)"
         merged.append(candidate)
     }
 
-    static func modelOnly(_ fact: ExtractedFact, mode: ExtractorMode) -> MergedFact {
+    static func modelOnly(_ fact: ExtractedFact, mode: ExtractorMode, acceptModelOnly: Bool) -> MergedFact {
         var fact = fact
         let grounded = fact.bbox != nil
+        // In hybrid mode a reading the rules do not support is a candidate, not the value.
+        let candidate = mode == .hybrid && !(acceptModelOnly && grounded)
         if !grounded {
             fact.status = "needs_review"
         } else if mode == .hybrid {
             fact.status = "needs_review"
-            fact.reviewReason = "found by the model only"
+            fact.reviewReason = "read by the model only"
         } else if fact.group == "patient" && identity.contains(fact.field) {
             fact.status = "needs_review"
             fact.reviewReason = "patient identifiers are verified only from labelled fields"
         }
-        return MergedFact(fact: fact, extractor: "model", alternative: false, grounded: grounded,
+        return MergedFact(fact: fact, extractor: "model", alternative: candidate, grounded: grounded,
                           confidence: grounded ? (fact.ocrConfidence / 100) * 0.8 : 0.2)
     }
 

@@ -55,8 +55,9 @@ extension AppDatabase {
             if candidate == nil {
                 let running = try JobRecord.filter(Column("state") == JobState.running.rawValue)
                     .order(Column("id")).fetchAll(db)
+                // Never one this owner still holds (its model stage may be finishing it).
                 candidate = running.first { job in
-                    (job.leaseExpiresAt ?? 0) < now || job.leaseOwner.map(isOwnerDead) == true
+                    job.leaseOwner != owner && ((job.leaseExpiresAt ?? 0) < now || job.leaseOwner.map(isOwnerDead) == true)
                 }
             }
             guard var job = candidate else { return nil }

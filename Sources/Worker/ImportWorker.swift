@@ -2,6 +2,7 @@ import ChartModel
 import ChartReading
 import Extraction
 import Foundation
+import ModelClient
 import ModelExtraction
 import Storage
 import Validation
@@ -160,7 +161,8 @@ public final class ImportWorker {
                 let database = self.database, display = path.display, read = read, failed = failed
                 model.finish(documentId: job.documentId, stored: rules.pages, path: path, lease: lease(job)) { results in
                     do {
-                        try Self.store(rules, model: results, mode: mode, database: database, documentId: job.documentId)
+                        try Self.store(rules, model: results, mode: mode, database: database, documentId: job.documentId,
+                                       acceptModelOnly: model.extractor.client.configuration.hybridAcceptsModelOnly)
                         try database.finishDocument(documentId: job.documentId, jobId: job.jobId)
                         let document = try database.resolveDocument(String(job.documentId))
                         return DocumentOutcome(documentId: job.documentId, path: display, status: document.status,
@@ -208,8 +210,8 @@ public final class ImportWorker {
     /// Merges the rules' and the model's facts (per `mode`), validates every item against its
     /// schema (an item that fails is stored `rejected`, never as data) and stores them.
     static func store(_ rules: RulesPass, model: [ModelPageResult], mode: ExtractorMode, database: AppDatabase,
-                      documentId: Int64) throws {
-        let merged = HybridMerger.merge(rules: rules.facts, model: model, mode: mode)
+                      documentId: Int64, acceptModelOnly: Bool = false) throws {
+        let merged = HybridMerger.merge(rules: rules.facts, model: model, mode: mode, acceptModelOnly: acceptModelOnly)
         let invalid: [String: [SchemaViolation]]
         do {
             invalid = ChartSchemas.validate(merged.filter { !$0.alternative }.map(\.fact), definitions: try ChartSchemas.definitions())

@@ -22,21 +22,35 @@ public final class ModelStage: @unchecked Sendable {
     private let lock = NSLock()
     private var pages: [Int64: [Int: Task<ModelPageResult, Never>]] = [:]
     private var running: [Task<Void, Never>] = []
+    /// Lease renewals of the documents with the model, called every `heartbeatSeconds`.
+    private var leases: [Int64: @Sendable () -> Void] = [:]
+    private var heartbeat: Task<Void, Never>?
     private var completed: [DocumentOutcome] = []
 
     /// `sendImages`: render page images for a vision model (ask `client.canSendImages()`).
+    /// `heartbeatSeconds`: how often the leases of documents waiting for the model are renewed.
     public init(extractor: ModelExtractor, mode: ExtractorMode, database: AppDatabase, sendImages: Bool,
-                maxQueuedPages: Int? = nil) {
+                maxQueuedPages: Int? = nil, heartbeatSeconds: Double = 20) {
         self.extractor = extractor
         self.mode = mode
         self.database = database
         self.sendImages = sendImages
         slots = DispatchSemaphore(value: maxQueuedPages ?? max(4, extractor.client.configuration.concurrency * 4))
+        heartbeat = Task { [weak self] in
+            while !Task.isCancelled {
+                try? await Task.sleep(nanoseconds: UInt64(heartbeatSeconds * 1_000_000_000))
+                guard let self else { return }
+                for renew in self.lock.withLock({ Array(self.leases.values) }) { renew() }
+            }
+        }
     }
+
+    deinit { heartbeat?.cancel() }
 
     /// Starts the model on one page (blocks while too many pages are waiting).
     func submit(_ page: PageReading, documentId: Int64, path: RawPath, lease: (@Sendable () -> Void)? = nil) {
         if lock.withLock({ pages[documentId]?[page.number] != nil }) { return }
+        if let lease { lock.withLock { leases[documentId] = lease } }
         slots.wait()
         let image = sendImages ? Self.image(path, page: page.number, pixels: extractor.client.configuration.imagePixels) : nil
         let type = ChartSplitter().classify([page]).first?.documentType
@@ -67,7 +81,11 @@ public final class ModelStage: @unchecked Sendable {
         let task = Task {
             var results: [ModelPageResult] = []
             for number in tasks.keys.sorted() { results.append(await tasks[number]!.value) }
-            if let outcome = finish(results) { self.lock.withLock { self.completed.append(outcome) } }
+            let outcome = finish(results)
+            self.lock.withLock {
+                self.leases.removeValue(forKey: documentId)
+                if let outcome { self.completed.append(outcome) }
+            }
         }
         lock.withLock { running.append(task) }
     }

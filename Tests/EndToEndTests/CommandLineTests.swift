@@ -1,33 +1,6 @@
 import Foundation
+import TestSupport
 import Testing
-
-/// Runs the built `chartex` binary (scripts/test.sh builds it before `swift test`).
-struct CommandResult {
-    var status: Int32
-    var stdout: String
-    var stderr: String
-}
-
-func chartex(_ arguments: [String]) throws -> CommandResult {
-    let binary = root.appendingPathComponent(".build/debug/chartex")
-    guard FileManager.default.isExecutableFile(atPath: binary.path) else {
-        throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: binary.path + " (run swift build first)"])
-    }
-    let process = Process()
-    process.executableURL = binary
-    process.arguments = arguments
-    process.currentDirectoryURL = root
-    let out = Pipe(), err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    // Read both pipes to the end before waiting, so a full pipe cannot block the child.
-    let outData = out.fileHandleForReading.readDataToEndOfFile()
-    let errData = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return CommandResult(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                         stderr: String(decoding: errData, as: UTF8.self))
-}
 
 @Suite struct CommandLineTests {
     @Test func plainTextSeparatesPagesWithFormFeeds() throws {

@@ -1,5 +1,6 @@
 import Foundation
 @testable import ModelClient
+import TestSupport
 import Testing
 import Validation
 

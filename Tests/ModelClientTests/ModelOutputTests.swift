@@ -131,9 +131,16 @@ import Validation
         let merged = HybridMerger.merge(rules: rules, model: [model], mode: .hybrid)
         let unit = try #require(merged.first { $0.fact.field == "unit" })
         #expect(unit.fact.item == 0 && unit.fact.status == "needs_review" && unit.extractor == "model")
+        #expect(unit.alternative, "a reading the rules do not support is a candidate, not the value")
         let hdl = merged.filter { $0.fact.item == 1 }
-        #expect(hdl.count == 2 && hdl.allSatisfy { $0.fact.status == "needs_review" })
+        #expect(hdl.count == 2 && hdl.allSatisfy { $0.fact.status == "needs_review" && $0.alternative })
         #expect(hdl.first { $0.fact.field == "value" }?.grounded == false)
+
+        // Accepting grounded model-only readings makes them values (still needs_review); an
+        // ungrounded one stays a candidate.
+        let accepted = HybridMerger.merge(rules: rules, model: [model], mode: .hybrid, acceptModelOnly: true)
+        #expect(accepted.first { $0.fact.field == "unit" }?.alternative == false)
+        #expect(accepted.first { $0.fact.field == "value" && $0.fact.item == 1 }?.alternative == true)
     }
 
     @Test func pageTextCannotRenameThePatient() throws {

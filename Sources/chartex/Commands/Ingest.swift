@@ -114,7 +114,8 @@ struct WorkerArguments: ParsableArguments {
         if let session, let mode {
             let client = session.client
             let images = try blocking { await client.canSendImages() }
-            stage = ModelStage(extractor: try session.extractor(), mode: mode, database: store, sendImages: images)
+            stage = ModelStage(extractor: try session.extractor(), mode: mode, database: store, sendImages: images,
+                               heartbeatSeconds: max(1, leaseSeconds / 4))
         }
         let worker = ImportWorker(database: store, reader: reader, readOptions: reading.options, options: options(mode),
                                   model: stage, stop: trap.flag, onEvent: progress.report)

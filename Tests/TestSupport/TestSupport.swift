@@ -1,0 +1,111 @@
+import Foundation
+import ModelClient
+import Validation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The package's root folder (Samples/, scripts/, .build/).
+public let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent()
+
+/// What a `chartex` run printed and returned.
+public struct CommandResult: Sendable {
+    public var status: Int32
+    public var stdout: String
+    public var stderr: String
+}
+
+/// Runs the built `chartex` binary (scripts/test.sh builds it before `swift test`), with extra
+/// environment variables.
+public func chartex(_ arguments: [String], environment: [String: String] = [:]) throws -> CommandResult {
+    let binary = packageRoot.appendingPathComponent(".build/debug/chartex")
+    guard FileManager.default.isExecutableFile(atPath: binary.path) else {
+        throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: binary.path + " (run swift build first)"])
+    }
+    let process = Process()
+    process.executableURL = binary
+    process.arguments = arguments
+    process.currentDirectoryURL = packageRoot
+    if !environment.isEmpty {
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+    }
+    let out = Pipe(), err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    // Read both pipes to the end before waiting, so a full pipe cannot block the child.
+    let errData = ErrorReader(err.fileHandleForReading)
+    let outData = out.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return CommandResult(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+                         stderr: String(decoding: errData.data(), as: UTF8.self))
+}
+
+/// Drains a pipe on its own thread.
+private final class ErrorReader: @unchecked Sendable {
+    private let done = DispatchSemaphore(value: 0)
+    private var bytes = Data()
+
+    init(_ handle: FileHandle) {
+        Thread.detachNewThread { [self] in
+            bytes = handle.readDataToEndOfFile()
+            done.signal()
+        }
+    }
+
+    func data() -> Data {
+        done.wait()
+        return bytes
+    }
+}
+
+/// scripts/fake_model_server.py as a child process: the faults a real server cannot produce
+/// on demand. Killed when released.
+public final class FakeModelServer: @unchecked Sendable {
+    let process = Process()
+    public let port: Int
+    public var endpoint: String { "http://127.0.0.1:\(port)" }
+
+    public init(_ arguments: [String] = []) throws {
+        let portFile = FileManager.default.temporaryDirectory.appendingPathComponent("chartex-fake-\(UUID().uuidString)").path
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", packageRoot.appendingPathComponent("scripts/fake_model_server.py").path,
+                             "--port-file", portFile] + arguments
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        defer { try? FileManager.default.removeItem(atPath: portFile) }
+        let deadline = Date().addingTimeInterval(20)
+        var port: Int?
+        while port == nil, Date() < deadline, process.isRunning {
+            port = (try? String(contentsOfFile: portFile, encoding: .utf8)).flatMap { Int($0) }
+            if port == nil { usleep(20_000) }
+        }
+        guard let port else {
+            process.terminate()
+            throw CocoaError(.fileReadCorruptFile, userInfo: [NSLocalizedDescriptionKey: "the fake model server did not start"])
+        }
+        self.port = port
+    }
+
+    deinit {
+        kill(process.processIdentifier, SIGKILL)
+    }
+
+    /// What the server received, in order: {path, body, authorization}.
+    public func requests() async throws -> [JSONValue] {
+        try await get("/_requests").arrayValue ?? []
+    }
+
+    public func maxInFlight() async throws -> Int {
+        try await get("/_stats")["maxInFlight"]?.intValue ?? 0
+    }
+
+    private func get(_ path: String) async throws -> JSONValue {
+        let client = ModelClient(configuration: ModelConfiguration(endpoint: endpoint), endpoint: endpoint)
+        defer { Task { await client.shutdown() } }
+        return try JSONValue(parsing: try await client.get(path))
+    }
+}
