@@ -5,10 +5,20 @@
 #   out/samples.sqlite        the store (0600): documents, pages, words, full-text index
 #   out/samples/NAME.jsonl    `chartex ocr --json` of each chart (docs/ocr-json.md)
 #   out/samples-export.json   `chartex export` of the store (docs/export.md)
+#   out/samples-hybrid.sqlite hybrid extraction (rules + the local model) of a subset — or of
+#                             everything with --model-all (about 10 minutes on 2 cores)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export OMP_THREAD_LIMIT=1
+model_files=(Samples/med-list-fax.pdf)
+for arg in "$@"; do
+  case "$arg" in
+    --model-all) model_files=(Samples/) ;;
+    *) echo "usage: scripts/run-samples.sh [--model-all]" >&2; exit 64 ;;
+  esac
+done
 scripts/setup.sh
+scripts/setup-model.sh
 chartex=.build/release/chartex
 db=out/samples.sqlite
 mkdir -p out/samples
@@ -58,3 +68,26 @@ for pdf in Samples/*.pdf; do
   "$chartex" ocr --json "$pdf" > "out/samples/$(basename "$pdf" .pdf).jsonl"
 done
 python3 scripts/evaluate_ocr.py --jsonl-dir out/samples --samples Samples --check
+echo
+
+echo "== The model path: hybrid extraction (rules + the local model, llama-server started by chartex)"
+hybrid=out/samples-hybrid.sqlite
+rm -f "$hybrid" "$hybrid-wal" "$hybrid-shm"
+start=$(date +%s.%N)
+"$chartex" ingest --db "$hybrid" --local-model --extractor hybrid "${model_files[@]}"
+python3 -c "import sys; print(f'hybrid import took {float(sys.argv[2]) - float(sys.argv[1]):.1f} s')" "$start" "$(date +%s.%N)"
+"$chartex" sql --db "$hybrid" "SELECT section, status, count(*) AS requests, round(avg(seconds), 1) AS avg_seconds FROM extraction WHERE extractor = 'model' GROUP BY section, status"
+"$chartex" sql --db "$hybrid" "SELECT extractor, status, alternative, count(*) AS facts FROM fact GROUP BY extractor, status, alternative"
+"$chartex" export --db "$hybrid" --out out/samples-hybrid-export.json
+scored=()
+if [ "${model_files[0]}" != "Samples/" ]; then
+  names=$(for f in "${model_files[@]}"; do basename "$f"; done | paste -sd, -)
+  scored=(--files "$names")
+fi
+echo "-- rules alone on the same files"
+python3 scripts/evaluate_facts.py --export out/samples-export.json --samples Samples "${scored[@]}" | tail -1
+echo "-- hybrid (alternatives — readings kept for review — are not scored)"
+python3 scripts/evaluate_facts.py --export out/samples-hybrid-export.json --samples Samples "${scored[@]}" --check-grounding
+if [ "${model_files[0]}" != "Samples/" ]; then
+  echo "(the local CPU model ran on ${model_files[*]} only; scripts/run-samples.sh --model-all runs it on every sample)"
+fi

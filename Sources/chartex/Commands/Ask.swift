@@ -39,7 +39,9 @@ extension Chartex {
                         """).map { ($0[0], $0[1]) }, uniquingKeysWith: { a, _ in a })
                     let names = try [Int64: String](Row.fetchAll(db, sql: "SELECT id, fileName FROM document").map { ($0[0], $0[1]) },
                                                     uniquingKeysWith: { a, _ in a })
-                    return try FactRecord.filter(scope.contains(Column("documentId"))).fetchAll(db).map { f in
+                    // Answers come from the items' values: candidates kept for review (alternatives) are not facts yet.
+                    return try FactRecord.filter(scope.contains(Column("documentId")) && Column("alternative") == false)
+                        .fetchAll(db).map { f in
                         ChartFact(documentId: f.documentId, fileName: names[f.documentId] ?? "?", documentDate: dates[f.documentId],
                                   group: f.groupName, item: f.item, field: f.fieldPath, value: f.normalizedValue ?? "",
                                   page: f.evidencePage, evidence: f.evidenceText, status: f.status)

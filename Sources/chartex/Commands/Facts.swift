@@ -24,9 +24,11 @@ extension Chartex {
                 if let group { facts = facts.filter { $0.groupName == group } }
                 if let status { facts = facts.filter { $0.status == status } }
                 if json { return printJSON(facts) }
-                print(["doc", "group", "item", "field", "value", "status", "page", "evidence"].joined(separator: "\t"))
+                print(["doc", "group", "item", "field", "value", "status", "extractor", "page", "evidence"].joined(separator: "\t"))
                 for f in facts {
-                    print(["\(f.documentId)", f.groupName, "\(f.item)", f.fieldPath, f.normalizedValue ?? "", f.status,
+                    // An alternative is a reading kept for the reviewer, not the item's value: marked "(alt)".
+                    print(["\(f.documentId)", f.groupName, "\(f.item)", f.fieldPath + (f.alternative ? " (alt)" : ""),
+                           f.normalizedValue ?? "", f.status, f.extractor + (f.grounded ? "" : ", ungrounded"),
                            f.evidencePage.map(String.init) ?? "-",
                            (f.evidenceText ?? "").prefix(60).replacingOccurrences(of: "\t", with: " ")].joined(separator: "\t"))
                 }
