@@ -8,9 +8,9 @@ The scenario comes from the prompt's first line, `SCENARIO:<name>[:<key>]`, else
 --scenario. Counters are kept per full scenario token, so `SCENARIO:500-once:a` fails once.
 Valid answers are the smallest instance of the request's schema (so the client's validation
 passes). GET /_requests returns what was received, /_stats the count and most requests in flight at once; /props answers like llama-server (vision
-false) unless --no-props.
+false unless --vision) unless --no-props.
 
-Usage: fake_model_server.py [--port 0] [--scenario ok] [--latency 0] [--slots 1] [--slow 5] [--no-props] [--port-file F]
+Usage: fake_model_server.py [--port 0] [--scenario ok] [--latency 0] [--slots 1] [--slow 5] [--no-props] [--vision] [--port-file F]
 Prints "listening on PORT" on stdout once ready.
 """
 import argparse
@@ -80,7 +80,7 @@ class Handler(BaseHTTPRequestHandler):
         if self.path == "/health":
             return self.reply(200, {"status": "ok"})
         if self.path == "/props" and not ARGS.no_props:
-            return self.reply(200, {"modalities": {"vision": False}, "default_generation_settings": {"n_ctx": 4096}})
+            return self.reply(200, {"modalities": {"vision": ARGS.vision}, "default_generation_settings": {"n_ctx": 4096}})
         if self.path in ("/v1/models", "/api/tags"):
             return self.reply(200, {"data": [{"id": "fake"}], "models": [{"name": "fake"}]})
         self.reply(404, {"error": {"message": "not found"}})
@@ -175,6 +175,7 @@ def main():
     ap.add_argument("--slots", type=int, default=1)
     ap.add_argument("--slow", type=float, default=5)
     ap.add_argument("--no-props", action="store_true")
+    ap.add_argument("--vision", action="store_true", help="/props reports a vision model")
     ap.add_argument("--port-file", help="write the port here once listening")
     ARGS = ap.parse_args()
     if ARGS.latency > 0:

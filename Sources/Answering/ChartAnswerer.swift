@@ -36,6 +36,13 @@ public struct Citation: Sendable, Hashable, Codable {
     public var document: String
     public var page: Int?
     public var snippet: String
+
+    public init(documentId: Int64, document: String, page: Int?, snippet: String) {
+        self.documentId = documentId
+        self.document = document
+        self.page = page
+        self.snippet = snippet
+    }
 }
 
 /// A text hit from full-text search, for questions the facts do not cover.
@@ -62,6 +69,24 @@ public struct ChartAnswer: Sendable, Codable {
     public var citations: [Citation]
     /// Set when documents disagree; the latest document's value is the answer.
     public var conflict: String?
+    /// Who wrote the answer: "rules" (facts and retrieval) or "model" (composed from them).
+    public var composer: String?
+    /// The model's confidence, 0–1, when it composed the answer.
+    public var confidence: Double?
+    /// Why the model's answer was not used, when it was not.
+    public var note: String?
 
     public static let notStated = "not stated"
+
+    public init(question: String, answer: String, intent: String, citations: [Citation], conflict: String? = nil,
+                composer: String? = nil, confidence: Double? = nil, note: String? = nil) {
+        self.question = question
+        self.answer = answer
+        self.intent = intent
+        self.citations = citations
+        self.conflict = conflict
+        self.composer = composer
+        self.confidence = confidence
+        self.note = note
+    }
 }

@@ -27,6 +27,56 @@ import Validation
     }
 }
 
+/// `chartex ask` with a model configured, against the fake server (the protocol, and the guard
+/// that keeps an unsupported answer out).
+@Suite struct AskWithModelProtocolTests {
+    @Test func anAnswerThatCitesNothingIsNotUsed() throws {
+        let scratch = try Scratch()
+        #expect(try chartex(["ingest", "--db", scratch.db, "--extractor", "rules", "Samples/packet-nguyen.pdf"]).status == 0)
+        let server = try FakeModelServer()
+        // The fake model answers "x" citing nothing: the retrieval's answer stands, with a note.
+        let result = try chartex(["ask", "--db", scratch.db, "--json", "--model-url", server.endpoint, "What is his latest TSH?"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let answer = try JSONValue(parsing: Data(result.stdout.utf8))
+        #expect(answer["answer"]?.stringValue?.contains("6.82") == true)
+        #expect(answer["composer"] == "rules")
+        #expect(answer["note"]?.stringValue?.contains("cited no source") == true)
+        #expect((answer["citations"]?.arrayValue?.count ?? 0) >= 1)
+
+        // Describing a page: a vision model gets the page image and its answer cites the page.
+        let vision = try FakeModelServer(["--vision"])
+        let described = try chartex(["ask", "--db", scratch.db, "--json", "--model-url", vision.endpoint,
+                                     "--document", "packet-nguyen.pdf", "--page", "1", "Describe this page"])
+        #expect(described.status == 0, "\(described.stderr)")
+        let request = try #require(try blocking { try await vision.requests() }.last)
+        let parts = request["body"]?["messages"]?.arrayValue?.first?["content"]?.arrayValue ?? []
+        #expect(parts.contains { $0["type"] == "image_url" }, "the page image was sent")
+        let page = try JSONValue(parsing: Data(described.stdout.utf8))
+        #expect(page["citations"]?.arrayValue?.first?["page"] == 1)
+
+        // No model configured: says so, exits 69.
+        let none = try chartex(["ask", "--db", scratch.db, "--document", "packet-nguyen.pdf", "--page", "1", "Describe this page"])
+        #expect(none.status == 69)
+        #expect(none.stderr.contains("needs a vision model"))
+    }
+}
+
+/// Runs async work from a synchronous test.
+func blocking<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) throws -> T {
+    let box = ResultBox<T>()
+    let done = DispatchSemaphore(value: 0)
+    Task {
+        do { box.result = .success(try await body()) } catch { box.result = .failure(error) }
+        done.signal()
+    }
+    done.wait()
+    return try box.result!.get()
+}
+
+private final class ResultBox<T>: @unchecked Sendable {
+    var result: Result<T, any Error>?
+}
+
 /// The real llama-server with the local model that scripts/setup-model.sh installs.
 @Suite(.serialized) struct ModelIntegrationTests {
     /// One llama-server for the suite (the watchdog stops it when the test process ends).
@@ -155,6 +205,27 @@ import Validation
         #expect(h.output.contains("verified facts whose value is not on their page: 0"))
         #expect(r.f1 > 0.8)
         #expect(h.f1 >= r.f1, "hybrid \(h.f1) vs rules \(r.f1)\n\(h.output)")
+    }
+
+    @Test func askComposesACitedAnswerOrKeepsTheRetrievalOne() throws {
+        let scratch = try Scratch()
+        #expect(try chartex(["ingest", "--db", scratch.db, "--extractor", "rules", "Samples/packet-nguyen.pdf"]).status == 0)
+        let url = try endpoint()
+        let result = try chartex(["ask", "--db", scratch.db, "--json", "--model-url", url, "What is his latest TSH?"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let answer = try JSONValue(parsing: Data(result.stdout.utf8))
+        #expect(answer["answer"]?.stringValue?.contains("6.82") == true, "\(result.stdout)")
+        #expect((answer["citations"]?.arrayValue?.count ?? 0) >= 1)
+        #expect(answer["composer"] == "model" || answer["note"] != nil, "either the model composed it or we say why not")
+
+        let missing = try chartex(["ask", "--db", scratch.db, "--json", "--model-url", url, "What is his blood type?"])
+        #expect(try JSONValue(parsing: Data(missing.stdout.utf8))["answer"] == "not stated")
+
+        // A text-only model cannot describe a page image: said clearly, exit 69.
+        let page = try chartex(["ask", "--db", scratch.db, "--model-url", url, "--document", "packet-nguyen.pdf", "--page", "1",
+                                "Describe this page"])
+        #expect(page.status == 69)
+        #expect(page.stderr.contains("cannot take images"))
     }
 
     static func fold(_ text: String) -> String {

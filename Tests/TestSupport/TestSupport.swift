@@ -104,7 +104,9 @@ public final class FakeModelServer: @unchecked Sendable {
     }
 
     private func get(_ path: String) async throws -> JSONValue {
-        let client = ModelClient(configuration: ModelConfiguration(endpoint: endpoint), endpoint: endpoint)
+        var configuration = ModelConfiguration(endpoint: endpoint)
+        configuration.maxResponseBytes = 256 << 20  // the request log holds base64 page images
+        let client = ModelClient(configuration: configuration, endpoint: endpoint)
         defer { Task { await client.shutdown() } }
         return try JSONValue(parsing: try await client.get(path))
     }

@@ -25,6 +25,7 @@ extension Chartex {
 
         @OptionGroup var reading: ReadingArguments
         @OptionGroup var model: ModelArguments
+        @OptionGroup var extraction: ExtractorArguments
 
         struct Record: Encodable {
             var file: String
@@ -50,7 +51,7 @@ extension Chartex {
 
         private func extract() throws {
             let configuration = try model.configuration()
-            let mode = model.mode(configuration) ?? .rules
+            let mode = extraction.mode(configuration) ?? .rules
             let session = try model.session(for: mode)
             defer { session?.close() }
             let extractor = try session?.extractor()

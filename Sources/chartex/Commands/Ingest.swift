@@ -89,6 +89,7 @@ struct WorkerArguments: ParsableArguments {
     var maxAttempts: Int = 3
 
     @OptionGroup var model: ModelArguments
+    @OptionGroup var extraction: ExtractorArguments
 
     func options(_ mode: ExtractorMode?) -> WorkerOptions {
         var options = WorkerOptions()
@@ -107,7 +108,7 @@ struct WorkerArguments: ParsableArguments {
         let progress = WorkerProgress()
         defer { progress.finish() }
         let configuration = try model.configuration()
-        let mode = model.mode(configuration)
+        let mode = extraction.mode(configuration)
         let session = try model.session(for: mode)
         defer { session?.close() }
         var stage: ModelStage?

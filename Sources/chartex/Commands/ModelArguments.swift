@@ -5,14 +5,28 @@ import Foundation
 import ModelClient
 import ModelExtraction
 
-/// Model settings shared by the commands that can use one. Precedence: these options, then
-/// `CHARTEX_MODEL_*` variables, then the config file (docs/model.md).
-struct ModelArguments: ParsableArguments {
+/// Which extractor `ingest`, `worker` and `extract` run.
+struct ExtractorArguments: ParsableArguments {
     enum Extractor: String, ExpressibleByArgument, CaseIterable { case rules, model, hybrid, none }
 
     @Option(help: "Extractor: rules, model, hybrid (rules and model, compared) or none. Default: hybrid when a model is configured, else rules.")
     var extractor: Extractor?
 
+    /// The extractor to run: the one asked for, else hybrid when a model is configured.
+    func mode(_ configuration: ModelConfiguration) -> ExtractorMode? {
+        switch extractor {
+        case .none?: nil
+        case .rules?: .rules
+        case .model?: .model
+        case .hybrid?: .hybrid
+        case nil: configuration.isConfigured ? .hybrid : .rules
+        }
+    }
+}
+
+/// Model settings shared by the commands that can use one. Precedence: these options, then
+/// `CHARTEX_MODEL_*` variables, then the config file (docs/model.md).
+struct ModelArguments: ParsableArguments {
     @Option(name: .customLong("model-config"), help: "JSON config file for the model (default $CHARTEX_CONFIG, then ~/.config/chartex/model.json).")
     var modelConfig: String?
 
@@ -75,17 +89,6 @@ struct ModelArguments: ParsableArguments {
             throw CommandFailure(message: error.description, exitCode: ExitCode(64))
         }
         return configuration
-    }
-
-    /// The extractor to run: the one asked for, else hybrid when a model is configured.
-    func mode(_ configuration: ModelConfiguration) -> ExtractorMode? {
-        switch extractor {
-        case .none?: nil
-        case .rules?: .rules
-        case .model?: .model
-        case .hybrid?: .hybrid
-        case nil: configuration.isConfigured ? .hybrid : .rules
-        }
     }
 
     /// Connects to the configured model (starting the local server if that is what is
