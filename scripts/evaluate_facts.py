@@ -178,6 +178,22 @@ def fold(text):
     return text.translate(str.maketrans("olisb", "01158"))
 
 
+DATE = re.compile(r"\b(\d{1,2})[/-](\d{1,2})[/-](\d{2,4})\b|\b(\d{4})-(\d{2})-(\d{2})\b")
+
+
+def iso_dates(text):
+    """ISO forms of the numeric dates in a text (m/d/yyyy, m-d-yy, yyyy-mm-dd)."""
+    found = set()
+    for m in DATE.finditer(str(text)):
+        if m.group(4):
+            found.add(f"{m.group(4)}-{m.group(5)}-{m.group(6)}")
+        else:
+            year = int(m.group(3))
+            year += 2000 if year < 40 else 1900 if year < 100 else 0
+            found.add(f"{year:04d}-{int(m.group(1)):02d}-{int(m.group(2)):02d}")
+    return found
+
+
 def check_grounding(export):
     """Verified facts taken from the model alone whose value does not occur in their evidence
     page's text. (The rules read every value from its evidence line; some of their values are
@@ -186,13 +202,16 @@ def check_grounding(export):
     problems = []
     for document in export["documents"]:
         pages = {p["number"]: fold(p.get("text") or "") for p in document["pages"]}
+        dates = {p["number"]: iso_dates(p.get("text") or "") for p in document["pages"]}
         for f in document["facts"]:
             if f["status"] != "verified" or f["extractor"] != "model":
                 continue
             evidence = f.get("evidence") or {}
             page = pages.get(evidence.get("page"))
             raw, value = fold(f.get("rawValue") or ""), fold(f.get("value") or "")
-            if page is None or (raw and raw not in page and (not value or value not in page)):
+            on_page = page is not None and (not raw or raw in page or (value and value in page)
+                                            or f.get("value") in dates.get(evidence.get("page"), set()))
+            if not on_page:
                 problems.append(f'{document["fileName"]} p{evidence.get("page")} {f["group"]}#{f["item"]}.{f["field"]} '
                                 f'= {f.get("rawValue")!r} ({f["extractor"]})')
     return problems

@@ -103,29 +103,40 @@ public final class LocalModelServer: @unchecked Sendable {
         throw ModelError.timeout(seconds: configuration.startupTimeout)
     }
 
-    /// Stops the server (SIGTERM to the watchdog, which stops llama-server) and removes its log.
+    /// Stops the server (SIGKILL to llama-server and its watchdog: it holds no state) and removes its log.
     public func stop() {
         let (process, log) = lock.withLock { () -> (Process?, String?) in
             defer { self.process = nil; self.logPath = nil }
             return (self.process, self.logPath)
         }
         if let process, process.isRunning {
-            process.terminate()
-            let deadline = Date().addingTimeInterval(10)
-            while process.isRunning && Date() < deadline { usleep(50_000) }
-            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            for child in Self.children(of: process.processIdentifier) { kill(child, SIGKILL) }
+            kill(process.processIdentifier, SIGKILL)
+            let deadline = Date().addingTimeInterval(5)
+            while process.isRunning && Date() < deadline { usleep(20_000) }
         }
         if let log { try? FileManager.default.removeItem(atPath: log) }
     }
 
+    /// Runs llama-server and kills it when chartex (the parent) is gone. "Gone" is read from
+    /// this shell's own parent pid, which changes when the parent dies (a killed parent can stay
+    /// a zombie that `kill -0` still finds when pid 1 does not reap). No traps and no `wait`
+    /// builtin: children inherit chartex's blocked SIGINT/SIGTERM (its signal thread), so the
+    /// shell and llama-server are stopped with SIGKILL, by `stop()` or by this loop.
     static let watchdog = """
         parent=$1; shift
         "$@" &
         child=$!
-        trap 'kill $child 2>/dev/null; wait $child; exit 0' TERM INT HUP
-        while kill -0 "$parent" 2>/dev/null && kill -0 "$child" 2>/dev/null; do sleep 1 & wait $!; done
-        kill $child 2>/dev/null; wait $child
+        ppid() { read -r _ _ _ p _ < /proc/$$/stat; echo "$p"; }
+        while [ "$(ppid)" = "$parent" ] && kill -0 "$child" 2>/dev/null; do sleep 1; done
+        kill -9 "$child" 2>/dev/null
         """
+
+    /// Child processes (Linux /proc).
+    static func children(of pid: Int32) -> [Int32] {
+        let text = (try? String(contentsOfFile: "/proc/\(pid)/task/\(pid)/children", encoding: .utf8)) ?? ""
+        return text.split(separator: " ").compactMap { Int32($0) }
+    }
 
     private func lastLines(_ path: String) -> String {
         let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
