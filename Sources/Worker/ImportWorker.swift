@@ -87,6 +87,9 @@ public final class ImportWorker {
             if let outcome = try process(job) { outcomes.append(outcome) }
             outcomes += finishedByModel(wait: false)
         }
+        // Stopping (SIGINT/SIGTERM): requests still with the model are cancelled, and their
+        // documents go back to the queue rather than being finished without them.
+        if stop.isSet { model?.cancel() }
         outcomes += finishedByModel(wait: true)
         return outcomes
     }
@@ -94,7 +97,7 @@ public final class ImportWorker {
     /// Documents the model stage has finished (reported on this thread).
     private func finishedByModel(wait: Bool) -> [DocumentOutcome] {
         guard let model else { return [] }
-        let outcomes = model.collect(wait: wait)
+        let outcomes = model.collect(wait: wait, stopping: { [stop] in stop.isSet })
         for outcome in outcomes { onEvent(.finished(outcome)) }
         return outcomes
     }
@@ -159,7 +162,12 @@ public final class ImportWorker {
             let rules = try rulesPass(documentId: job.documentId)
             if let model, let mode = self.options.extractor {
                 let database = self.database, display = path.display, read = read, failed = failed
-                model.finish(documentId: job.documentId, stored: rules.pages, path: path, lease: lease(job)) { results in
+                let owner = self.owner
+                model.finish(documentId: job.documentId, stored: rules.pages, path: path, lease: lease(job)) { results, cancelled in
+                    if cancelled {
+                        try? database.releaseJob(jobId: job.jobId, owner: owner)
+                        return nil
+                    }
                     do {
                         try Self.store(rules, model: results, mode: mode, database: database, documentId: job.documentId,
                                        acceptModelOnly: model.extractor.client.configuration.hybridAcceptsModelOnly)

@@ -25,6 +25,7 @@ public final class ModelStage: @unchecked Sendable {
     /// Lease renewals of the documents with the model, called every `heartbeatSeconds`.
     private var leases: [Int64: @Sendable () -> Void] = [:]
     private var heartbeat: Task<Void, Never>?
+    private var cancelled = false
     private var completed: [DocumentOutcome] = []
 
     /// `sendImages`: render page images for a vision model (ask `client.canSendImages()`).
@@ -59,7 +60,8 @@ public final class ModelStage: @unchecked Sendable {
             defer { slots.signal() }
             let result = await extractor.extract(page: page, documentType: type == "unknown" ? nil : type, image: image)
             lease?()
-            for attempt in result.attempts {
+            // Cancelled on shutdown: nothing to record; the document goes back to the queue.
+            for attempt in result.attempts where !Task.isCancelled {
                 try? database.saveModelAttempt(documentId: documentId, page: attempt.page, section: attempt.section,
                                                schema: "section:\(attempt.section)", succeeded: attempt.succeeded,
                                                error: attempt.error, output: attempt.output, seconds: attempt.seconds,
@@ -72,18 +74,22 @@ public final class ModelStage: @unchecked Sendable {
 
     /// Finishes a document in the background once the model has read all its pages: pages read
     /// before a restart (never submitted) are sent now. `finish` merges and stores.
+    /// `finish` gets the page results, and true when the stage was cancelled meanwhile (the
+    /// results are then incomplete: the document must not be finished).
     func finish(documentId: Int64, stored: [PageReading], path: RawPath, lease: (@Sendable () -> Void)? = nil,
-                _ finish: @escaping @Sendable ([ModelPageResult]) -> DocumentOutcome?) {
+                _ finish: @escaping @Sendable ([ModelPageResult], Bool) -> DocumentOutcome?) {
         for page in stored where lock.withLock({ pages[documentId]?[page.number] == nil }) {
             submit(page, documentId: documentId, path: path, lease: lease)
         }
-        let tasks = lock.withLock { pages.removeValue(forKey: documentId) ?? [:] }
+        // Kept in `pages` until finished, so that `cancel()` reaches them.
+        let tasks = lock.withLock { pages[documentId] ?? [:] }
         let task = Task {
             var results: [ModelPageResult] = []
             for number in tasks.keys.sorted() { results.append(await tasks[number]!.value) }
-            let outcome = finish(results)
+            let outcome = finish(results, self.lock.withLock { self.cancelled })
             self.lock.withLock {
                 self.leases.removeValue(forKey: documentId)
+                self.pages.removeValue(forKey: documentId)
                 if let outcome { self.completed.append(outcome) }
             }
         }
@@ -92,7 +98,8 @@ public final class ModelStage: @unchecked Sendable {
 
     /// Outcomes of the documents finished since the last call; with `wait`, first waits for
     /// every document still with the model.
-    func collect(wait: Bool) -> [DocumentOutcome] {
+    /// `stopping`: polled while waiting; when it turns true the requests are cancelled.
+    func collect(wait: Bool, stopping: () -> Bool = { false }) -> [DocumentOutcome] {
         if wait {
             let tasks = lock.withLock { () -> [Task<Void, Never>] in
                 defer { running = [] }
@@ -104,13 +111,30 @@ public final class ModelStage: @unchecked Sendable {
                     for task in tasks { await task.value }
                     done.signal()
                 }
-                done.wait()
+                var cancelled = false
+                while done.wait(timeout: .now() + .milliseconds(200)) == .timedOut {
+                    if !cancelled, stopping() {
+                        cancel()
+                        cancelled = true
+                    }
+                }
             }
         }
         return lock.withLock {
             defer { completed = [] }
             return completed
         }
+    }
+
+    /// Shutdown: cancels the requests in flight and the ones waiting. Documents still with the
+    /// model are handed back to the queue by their `finish` (the next worker redoes their model
+    /// stage from the stored pages).
+    func cancel() {
+        let tasks = lock.withLock { () -> [Task<ModelPageResult, Never>] in
+            cancelled = true
+            return pages.values.flatMap(\.values)
+        }
+        for task in tasks { task.cancel() }
     }
 
     public static func image(_ path: RawPath, page number: Int, pixels: Int) -> ModelImage? {

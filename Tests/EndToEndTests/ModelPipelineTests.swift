@@ -5,6 +5,10 @@ import TestSupport
 import Testing
 import Validation
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// A model that fails in every way a server can: the documents still complete with the rules'
 /// facts, each failed request is recorded, and nothing the model sent is stored.
 @Suite struct ModelFaultPipelineTests {
@@ -24,6 +28,28 @@ import Validation
         #expect(try scratch.count("SELECT count(*) FROM extraction WHERE status = 'failed' AND (error IS NULL OR error = '')") == 0)
         #expect(try scratch.count("SELECT count(*) FROM fact WHERE extractor LIKE '%model%'") == 0, "\(scenario): nothing from the model stored")
         #expect(try scratch.count("SELECT count(*) FROM fact WHERE extractor = 'rules' AND status = 'verified'") > 40)
+    }
+}
+
+/// Shutdown while documents wait for a slow model: requests are cancelled, chartex exits at
+/// once, and the documents go back to the queue (finished later by another worker).
+@Suite struct ModelShutdownTests {
+    @Test func sigtermCancelsModelRequestsAndRequeues() throws {
+        let server = try FakeModelServer(["--latency", "60", "--slots", "4"])
+        let scratch = try Scratch()
+        let worker = try launch(["ingest", "--db", scratch.db, "--model-url", server.endpoint, "--extractor", "hybrid",
+                                 "Samples/med-list-fax.pdf"])
+        // The page is read and stored; its requests are with the (60 s) model.
+        #expect(waitUntil(timeout: 60) { (try? scratch.count("SELECT count(*) FROM page")) == 1 })
+        Thread.sleep(forTimeInterval: 1)
+        let stopped = Date()
+        kill(worker.processIdentifier, SIGTERM)
+        worker.waitUntilExit()
+        #expect(Date().timeIntervalSince(stopped) < 15, "did not wait for the model's 60 s")
+        #expect(worker.terminationStatus == 0)
+        #expect(try scratch.count("SELECT count(*) FROM job WHERE state = 'pending' AND leaseOwner IS NULL") == 1)
+        #expect(try scratch.count("SELECT count(*) FROM fact") == 0)
+        #expect(try scratch.count("SELECT count(*) FROM page") == 1, "the page read stays")
     }
 }
 
