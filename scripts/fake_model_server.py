@@ -180,6 +180,15 @@ def main():
     ARGS = ap.parse_args()
     if ARGS.latency > 0:
         SLOTS = threading.BoundedSemaphore(ARGS.slots)
+    # Exit when the process that started us is gone (a test run killed midway).
+    parent = os.getppid()
+
+    def watch_parent():
+        while os.getppid() == parent:
+            time.sleep(1)
+        os._exit(0)
+
+    threading.Thread(target=watch_parent, daemon=True).start()
     server = ThreadingHTTPServer(("127.0.0.1", ARGS.port), Handler)
     server.daemon_threads = True
     print(f"listening on {server.server_address[1]}", flush=True)

@@ -56,7 +56,7 @@ import Glibc
 /// `chartex ask` with a model configured, against the fake server (the protocol, and the guard
 /// that keeps an unsupported answer out).
 @Suite struct AskWithModelProtocolTests {
-    @Test func anAnswerThatCitesNothingIsNotUsed() throws {
+    @Test func anAnswerThatCitesNothingIsNotUsed() async throws {
         let scratch = try Scratch()
         #expect(try chartex(["ingest", "--db", scratch.db, "--extractor", "rules", "Samples/packet-nguyen.pdf"]).status == 0)
         let server = try FakeModelServer()
@@ -74,7 +74,7 @@ import Glibc
         let described = try chartex(["ask", "--db", scratch.db, "--json", "--model-url", vision.endpoint,
                                      "--document", "packet-nguyen.pdf", "--page", "1", "Describe this page"])
         #expect(described.status == 0, "\(described.stderr)")
-        let request = try #require(try blocking { try await vision.requests() }.last)
+        let request = try #require(try await vision.requests().last)
         let parts = request["body"]?["messages"]?.arrayValue?.first?["content"]?.arrayValue ?? []
         #expect(parts.contains { $0["type"] == "image_url" }, "the page image was sent")
         let page = try JSONValue(parsing: Data(described.stdout.utf8))
@@ -87,44 +87,12 @@ import Glibc
     }
 }
 
-/// Runs async work from a synchronous test.
-func blocking<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) throws -> T {
-    let box = ResultBox<T>()
-    let done = DispatchSemaphore(value: 0)
-    Task {
-        do { box.result = .success(try await body()) } catch { box.result = .failure(error) }
-        done.signal()
-    }
-    done.wait()
-    return try box.result!.get()
-}
-
-private final class ResultBox<T>: @unchecked Sendable {
-    var result: Result<T, any Error>?
-}
-
 /// The real llama-server with the local model that scripts/setup-model.sh installs.
 @Suite(.serialized) struct ModelIntegrationTests {
-    /// One llama-server for the suite (the watchdog stops it when the test process ends).
-    static let shared: Result<LocalModelServer, any Error> = {
-        guard let local = LocalModelServer.defaultConfiguration() else {
-            return .failure(ModelError.configuration("no local model installed: run scripts/setup-model.sh"))
-        }
-        let server = LocalModelServer(configuration: local)
-        let started = DispatchSemaphore(value: 0)
-        let outcome = OutcomeBox()
-        Task {
-            do { try await server.start() } catch { outcome.error = error }
-            started.signal()
-        }
-        started.wait()
-        return outcome.error.map { .failure($0) } ?? .success(server)
-    }()
-
-    func endpoint() throws -> String { try Self.shared.get().endpoint }
+    func endpoint() async throws -> String { try await SharedLocalModel.instance.endpoint() }
 
     @Test func constrainedOutputValidates() async throws {
-        let client = ModelClient(configuration: ModelConfiguration(endpoint: try endpoint()), endpoint: try endpoint())
+        let client = ModelClient(configuration: ModelConfiguration(endpoint: try await endpoint()), endpoint: try await endpoint())
         let schema: JSONValue = [
             "type": "object", "additionalProperties": false, "required": ["name", "dose", "unit", "frequency"],
             "properties": ["name": ["type": "string"], "dose": ["type": "number"], "unit": ["type": "string"],
@@ -140,8 +108,8 @@ private final class ResultBox<T>: @unchecked Sendable {
         #expect(filled.value["dose"] == 500)
     }
 
-    @Test func aSamplePageGivesGroundedFacts() throws {
-        let result = try chartex(["extract", "--extractor", "model", "--model-url", try endpoint(), "Samples/med-list-fax.pdf"])
+    @Test func aSamplePageGivesGroundedFacts() async throws {
+        let result = try chartex(["extract", "--extractor", "model", "--model-url", try await endpoint(), "Samples/med-list-fax.pdf"])
         #expect(result.status == 0, "\(result.stderr)")
         let facts = try result.stdout.split(separator: "\n").map { try JSONValue(parsing: Data($0.utf8)) }
         let verified = facts.filter { $0["status"] == "verified" }
@@ -164,7 +132,7 @@ private final class ResultBox<T>: @unchecked Sendable {
     }
 
     @Test func anImageSentToATextOnlyModelFallsBackToText() async throws {
-        let endpoint = try endpoint()
+        let endpoint = try await endpoint()
         let document = try PDFDocument(url: packageRoot.appendingPathComponent("Samples/referral-rotated.pdf"))
         let png = try document.page(1).pngData(maxPixels: 896)
         #expect(png.starts(with: [0x89, 0x50, 0x4E, 0x47]))
@@ -189,8 +157,8 @@ private final class ResultBox<T>: @unchecked Sendable {
         #expect(!filled.reply.sentImages)
     }
 
-    @Test func modelCheckReportsTheServer() throws {
-        let result = try chartex(["model", "check", "--json", "--model-url", try endpoint()])
+    @Test func modelCheckReportsTheServer() async throws {
+        let result = try chartex(["model", "check", "--json", "--model-url", try await endpoint()])
         #expect(result.status == 0, "\(result.stderr)")
         let report = try JSONValue(parsing: Data(result.stdout.utf8))
         #expect(report["reachable"] == true)
@@ -238,10 +206,10 @@ private final class ResultBox<T>: @unchecked Sendable {
         #expect(h.f1 >= r.f1, "hybrid \(h.f1) vs rules \(r.f1)\n\(h.output)")
     }
 
-    @Test func askComposesACitedAnswerOrKeepsTheRetrievalOne() throws {
+    @Test func askComposesACitedAnswerOrKeepsTheRetrievalOne() async throws {
         let scratch = try Scratch()
         #expect(try chartex(["ingest", "--db", scratch.db, "--extractor", "rules", "Samples/packet-nguyen.pdf"]).status == 0)
-        let url = try endpoint()
+        let url = try await endpoint()
         let result = try chartex(["ask", "--db", scratch.db, "--json", "--model-url", url, "What is his latest TSH?"])
         #expect(result.status == 0, "\(result.stderr)")
         let answer = try JSONValue(parsing: Data(result.stdout.utf8))
@@ -283,6 +251,20 @@ private final class ResultBox<T>: @unchecked Sendable {
     }
 }
 
-private final class OutcomeBox: @unchecked Sendable {
-    var error: (any Error)?
+/// One llama-server for the model suites, started on first use (its watchdog stops it when
+/// the test process ends). An actor, so that no test thread blocks waiting for it.
+actor SharedLocalModel {
+    static let instance = SharedLocalModel()
+    private var server: LocalModelServer?
+
+    func endpoint() async throws -> String {
+        if let server { return server.endpoint }
+        guard let local = LocalModelServer.defaultConfiguration() else {
+            throw ModelError.configuration("no local model installed: run scripts/setup-model.sh")
+        }
+        let server = LocalModelServer(configuration: local)
+        try await server.start()
+        self.server = server
+        return server.endpoint
+    }
 }
