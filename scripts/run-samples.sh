@@ -6,7 +6,7 @@
 #   out/samples/NAME.jsonl    `chartex ocr --json` of each chart (docs/ocr-json.md)
 #   out/samples-export.json   `chartex export` of the store (docs/export.md)
 #   out/samples-hybrid.sqlite hybrid extraction (rules + the local model) of a subset — or of
-#                             everything with --model-all (about 10 minutes on 2 cores)
+#                             everything with --model-all (about 5 minutes on 2 cores)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export OMP_THREAD_LIMIT=1
