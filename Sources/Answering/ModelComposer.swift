@@ -4,9 +4,9 @@ import Validation
 
 /// Step (c) of answering: the model writes the answer from the facts and snippets retrieval
 /// found — and nothing else — as constrained JSON `{answer, citations, confidence}`, citing
-/// the numbered sources it used. An answer that cites no source, cites one that does not
-/// exist, or holds a number none of its sources has, is not used: the retrieval's own answer
-/// stands (and says why).
+/// the numbered sources it used. An answer that cites no source, holds a number none of its
+/// sources has, or — when the chart's facts answered — drops the facts' numbers or flips their
+/// yes/no, is not used: the retrieval's own answer stands (and says why).
 public struct ModelComposer: Sendable {
     public let client: ModelClient
 
@@ -62,6 +62,18 @@ public struct ModelComposer: Sendable {
                 result.note = "the model found no answer in the sources; this is the retrieval's answer"
             }
             return result
+        }
+        // When the chart's facts answered, the model may phrase that answer, not change it: its
+        // numbers and its yes/no must be in the model's answer.
+        if retrieved.intent != "search", retrieved.answer != ChartAnswer.notStated {
+            let lowered = text.lowercased()
+            let missing = Self.numbers(in: retrieved.answer).filter { !Self.numbers(in: text).contains($0) }
+            let polarity = ["yes", "no"].first { retrieved.answer.lowercased().hasPrefix($0) }
+            if !missing.isEmpty || polarity.map({ !lowered.hasPrefix($0) }) == true {
+                result.composer = "rules"
+                result.note = "the model's answer (\(text.prefix(80))) differs from the chart's facts; this is the facts' answer"
+                return result
+            }
         }
         let support = cited.map(\.snippet).joined(separator: " ").lowercased()
         let unsupported = Self.numbers(in: text).filter { !support.contains($0) }
