@@ -54,21 +54,8 @@ public final class PDFPage {
         // RGB16_565 halves the raster Cairo needs (2 bytes a pixel instead of 4): 17 MB rather
         // than 34 MB for a letter page at 300 dpi, per thread. 5-6 bits a channel is plenty
         // for OCR, which thresholds the grey image anyway.
-        guard let surface = cairo_image_surface_create(CAIRO_FORMAT_RGB16_565, Int32(pixelWidth), Int32(pixelHeight)),
-              cairo_surface_status(surface) == CAIRO_STATUS_SUCCESS else {
-            throw .renderFailed(file: document.name, page: number, reason: "cairo could not allocate the page")
-        }
+        let surface = try draw(CAIRO_FORMAT_RGB16_565, width: pixelWidth, height: pixelHeight, scale: dpi / 72)
         defer { cairo_surface_destroy(surface) }
-        guard let cr = cairo_create(surface) else {
-            throw .renderFailed(file: document.name, page: number, reason: "cairo could not draw")
-        }
-        defer { cairo_destroy(cr) }
-        // Without a white background born-digital pages render on black.
-        cairo_set_source_rgb(cr, 1, 1, 1)
-        cairo_paint(cr)
-        cairo_scale(cr, dpi / 72, dpi / 72)
-        poppler_page_render(handle, cr)
-        cairo_surface_flush(surface)
         guard let data = cairo_image_surface_get_data(surface) else {
             throw .renderFailed(file: document.name, page: number, reason: "cairo returned no pixels")
         }
@@ -95,20 +82,8 @@ public final class PDFPage {
     public func pngData(maxPixels: Int) throws(PDFRenderingError) -> Data {
         let scale = Double(maxPixels) / max(width, height)
         let pixelWidth = max(1, Int((width * scale).rounded())), pixelHeight = max(1, Int((height * scale).rounded()))
-        guard let surface = cairo_image_surface_create(CAIRO_FORMAT_RGB24, Int32(pixelWidth), Int32(pixelHeight)),
-              cairo_surface_status(surface) == CAIRO_STATUS_SUCCESS else {
-            throw .renderFailed(file: document.name, page: number, reason: "cairo could not allocate the page")
-        }
+        let surface = try draw(CAIRO_FORMAT_RGB24, width: pixelWidth, height: pixelHeight, scale: scale)
         defer { cairo_surface_destroy(surface) }
-        guard let cr = cairo_create(surface) else {
-            throw .renderFailed(file: document.name, page: number, reason: "cairo could not draw")
-        }
-        cairo_set_source_rgb(cr, 1, 1, 1)
-        cairo_paint(cr)
-        cairo_scale(cr, scale, scale)
-        poppler_page_render(handle, cr)
-        cairo_destroy(cr)
-        cairo_surface_flush(surface)
         final class Sink { var data = Data() }
         let sink = Sink()
         let status = cairo_surface_write_to_png_stream(surface, { closure, bytes, length in
@@ -120,6 +95,27 @@ public final class PDFPage {
             throw .renderFailed(file: document.name, page: number, reason: "cairo could not write a PNG")
         }
         return sink.data
+    }
+
+    /// The page drawn on a white cairo image surface of `format` (the caller destroys it).
+    private func draw(_ format: cairo_format_t, width: Int, height: Int,
+                      scale: Double) throws(PDFRenderingError) -> OpaquePointer {
+        guard let surface = cairo_image_surface_create(format, Int32(width), Int32(height)),
+              cairo_surface_status(surface) == CAIRO_STATUS_SUCCESS else {
+            throw .renderFailed(file: document.name, page: number, reason: "cairo could not allocate the page")
+        }
+        guard let cr = cairo_create(surface) else {
+            cairo_surface_destroy(surface)
+            throw .renderFailed(file: document.name, page: number, reason: "cairo could not draw")
+        }
+        // Without a white background born-digital pages render on black.
+        cairo_set_source_rgb(cr, 1, 1, 1)
+        cairo_paint(cr)
+        cairo_scale(cr, scale, scale)
+        poppler_page_render(handle, cr)
+        cairo_destroy(cr)
+        cairo_surface_flush(surface)
+        return surface
     }
 
     /// Reads the page's own text layer: words with boxes rebuilt from character boxes, the

@@ -186,18 +186,10 @@ import Glibc
         func score(_ scratch: borrowing Scratch) throws -> (f1: Double, output: String, status: Int32) {
             let export = scratch.folder.appendingPathComponent("export.json").path
             #expect(try chartex(["export", "--db", scratch.db, "--format", "json", "--out", export]).status == 0)
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = ["python3", "scripts/evaluate_facts.py", "--export", export, "--check-grounding",
-                                 "--files", files.map { ($0 as NSString).lastPathComponent }.joined(separator: ",")]
-            process.currentDirectoryURL = packageRoot
-            let out = Pipe()
-            process.standardOutput = out
-            try process.run()
-            let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            process.waitUntilExit()
+            let (status, text) = try python(["scripts/evaluate_facts.py", "--export", export, "--check-grounding",
+                                             "--files", files.map { ($0 as NSString).lastPathComponent }.joined(separator: ",")])
             let line = text.split(separator: "\n").first { $0.hasPrefix("all fields") } ?? ""
-            return (Double(line.split(separator: " ").last ?? "") ?? 0, text, process.terminationStatus)
+            return (Double(line.split(separator: " ").last ?? "") ?? 0, text, status)
         }
         let h = try score(hybrid), r = try score(rules)
         #expect(h.status == 0, "\(h.output)")
