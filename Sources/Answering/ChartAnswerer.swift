@@ -60,6 +60,20 @@ public struct TextHit: Sendable {
     }
 }
 
+/// The model's reply to a composing request.
+public struct ModelReplySummary: Sendable, Codable, Equatable {
+    public var answer: String
+    /// Source numbers (1-based) it cited.
+    public var citations: [Int]
+    public var seconds: Double
+
+    public init(answer: String, citations: [Int], seconds: Double) {
+        self.answer = answer
+        self.citations = citations
+        self.seconds = seconds
+    }
+}
+
 /// An answer with its sources. `answer` is "not stated" when the chart does not say.
 public struct ChartAnswer: Sendable, Codable {
     public var question: String
@@ -75,6 +89,9 @@ public struct ChartAnswer: Sendable, Codable {
     public var confidence: Double?
     /// Why the model's answer was not used, when it was not.
     public var note: String?
+    /// What the model replied (schema-valid: its answer and the sources it cited), whether or
+    /// not it was used; nil when no model was asked or it gave no valid reply.
+    public var modelReply: ModelReplySummary?
 
     public static let notStated = "not stated"
 

@@ -41,6 +41,7 @@ public struct ModelComposer: Sendable {
         ]
         var result = retrieved
         let filled: FilledSchema
+        let started = Date()
         do {
             filled = try await client.fill(prompt, schema: schema, name: "answer", maxTokens: 256)
         } catch {
@@ -49,8 +50,10 @@ public struct ModelComposer: Sendable {
             return result
         }
         let text = filled.value["answer"]?.stringValue?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
-        let cited = Set((filled.value["citations"]?.arrayValue ?? []).compactMap(\.intValue)).sorted()
-            .filter { (1...sources.count).contains($0) }.map { sources[$0 - 1] }
+        let numbers = Set((filled.value["citations"]?.arrayValue ?? []).compactMap(\.intValue)).sorted()
+            .filter { (1...sources.count).contains($0) }
+        let cited = numbers.map { sources[$0 - 1] }
+        result.modelReply = ModelReplySummary(answer: text, citations: numbers, seconds: Date().timeIntervalSince(started))
         let notStated = text.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: ". ")) == ChartAnswer.notStated
         if notStated {
             // The model found no answer in what retrieval found: say so only if retrieval had none either.

@@ -37,6 +37,9 @@ public struct ModelReply: Sendable {
     public var attempts: Int
     /// False when the images were dropped (vision off, or the model cannot see).
     public var sentImages: Bool
+    /// Seconds the server spent generating (llama-server's `timings.predicted_ms`, Ollama's
+    /// `eval_duration`), when it says.
+    public var generationSeconds: Double?
 }
 
 /// JSON that parsed and satisfied its schema.
@@ -58,6 +61,8 @@ public final class ModelClient: Sendable {
     private let http: HTTPClient
     private let limiter: RequestLimiter
     private let vision = VisionState()
+    /// Requests in flight and the generation speed, for progress lines.
+    public let activity = ModelActivity()
 
     public init(configuration: ModelConfiguration, endpoint: String) {
         self.configuration = configuration
@@ -132,7 +137,7 @@ public final class ModelClient: Sendable {
                          maxTokens: Int) async throws -> ModelReply {
         var prompt = prompt
         if !prompt.images.isEmpty, await !canSendImages() { prompt.images = [] }
-        var attempt = 0
+        var attempt = 0, timeouts = 0
         while true {
             attempt += 1
             try Task.checkCancellation()
@@ -150,6 +155,12 @@ public final class ModelClient: Sendable {
                     continue
                 }
                 guard error.isRetryable, attempt <= configuration.retries else { throw error }
+                // A generation that ran out of time once runs out again at temperature 0 on the
+                // same server: one more try (a stall), not `retries` more.
+                if case .timeout = error {
+                    timeouts += 1
+                    if timeouts > 1 { throw error }
+                }
                 let backoff = min(configuration.maxBackoffSeconds, configuration.backoffSeconds * pow(2, Double(attempt - 1)))
                 let wait = error.retryAfter.map { min($0, configuration.maxBackoffSeconds) } ?? backoff * Double.random(in: 0.5...1)
                 try await Task.sleep(nanoseconds: UInt64(max(0, wait) * 1_000_000_000))
@@ -173,8 +184,23 @@ public final class ModelClient: Sendable {
 
     private func send(_ prompt: ModelPrompt, schema: JSONValue?, name: String, maxTokens: Int) async throws -> ModelReply {
         let (path, body) = requestBody(prompt, schema: schema, name: name, maxTokens: maxTokens)
-        let data = try await post(path, body: body)
-        return try parseReply(data, sentImages: !prompt.images.isEmpty)
+        let id = activity.begin()
+        let data: Data
+        do {
+            data = try await post(path, body: body)
+        } catch {
+            activity.fail(id)
+            throw error
+        }
+        let reply: ModelReply
+        do {
+            reply = try parseReply(data, sentImages: !prompt.images.isEmpty)
+        } catch {
+            activity.fail(id)
+            throw error
+        }
+        activity.end(id, generated: reply.completionTokens, seconds: reply.generationSeconds)
+        return reply
     }
 
     func requestBody(_ prompt: ModelPrompt, schema: JSONValue?, name: String, maxTokens: Int) -> (String, JSONValue) {
@@ -228,7 +254,8 @@ public final class ModelClient: Sendable {
             }
             return ModelReply(content: content, finishReason: envelope["done_reason"]?.stringValue,
                               promptTokens: envelope["prompt_eval_count"]?.intValue,
-                              completionTokens: envelope["eval_count"]?.intValue, attempts: 1, sentImages: sentImages)
+                              completionTokens: envelope["eval_count"]?.intValue, attempts: 1, sentImages: sentImages,
+                              generationSeconds: envelope["eval_duration"]?.numberValue.map { $0 / 1e9 })
         }
         guard case .array(let choices)? = envelope["choices"], let choice = choices.first else {
             throw ModelError.malformedReply("no choices")
@@ -243,7 +270,8 @@ public final class ModelClient: Sendable {
         return ModelReply(content: content, finishReason: choice["finish_reason"]?.stringValue,
                           promptTokens: envelope["usage"]?["prompt_tokens"]?.intValue,
                           completionTokens: envelope["usage"]?["completion_tokens"]?.intValue,
-                          attempts: 1, sentImages: sentImages)
+                          attempts: 1, sentImages: sentImages,
+                          generationSeconds: envelope["timings"]?["predicted_ms"]?.numberValue.map { $0 / 1000 })
     }
 
     // MARK: - HTTP

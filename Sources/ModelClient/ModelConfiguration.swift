@@ -33,15 +33,37 @@ public struct LocalModelConfiguration: Sendable, Codable, Equatable {
     /// A chat template file for GGUFs without one (Gemma 3: no system role).
     public var chatTemplateFile: String?
     public var contextSize: Int = 4096
-    public var threads: Int = 2
+    /// llama-server's threads (`-t`); nil: the core budget decides (`CoreBudget`).
+    public var threads: Int?
     /// Parallel slots in the server; the client's `concurrency` should not exceed it.
     public var slots: Int = 1
     /// 0 = pick a free port.
     public var port: Int = 0
     /// How long to wait for the server to load the model.
     public var startupTimeout: Double = 180
+    /// More llama-server arguments, passed as they are.
+    public var extraArguments: [String] = []
 
     public init(gguf: String) { self.gguf = gguf }
+
+    enum CodingKeys: String, CodingKey {
+        case gguf, mmproj, server, chatTemplateFile, contextSize, threads, slots, port, startupTimeout, extraArguments
+    }
+
+    /// Every key but `gguf` may be left out of the config file.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        gguf = try c.decode(String.self, forKey: .gguf)
+        mmproj = try c.decodeIfPresent(String.self, forKey: .mmproj)
+        server = try c.decodeIfPresent(String.self, forKey: .server)
+        chatTemplateFile = try c.decodeIfPresent(String.self, forKey: .chatTemplateFile)
+        contextSize = try c.decodeIfPresent(Int.self, forKey: .contextSize) ?? contextSize
+        threads = try c.decodeIfPresent(Int.self, forKey: .threads)
+        slots = try c.decodeIfPresent(Int.self, forKey: .slots) ?? slots
+        port = try c.decodeIfPresent(Int.self, forKey: .port) ?? port
+        startupTimeout = try c.decodeIfPresent(Double.self, forKey: .startupTimeout) ?? startupTimeout
+        extraArguments = try c.decodeIfPresent([String].self, forKey: .extraArguments) ?? []
+    }
 }
 
 /// Everything the model client needs: where the server is, which model, how to ask, limits.
@@ -77,6 +99,9 @@ public struct ModelConfiguration: Sendable, Codable, Equatable {
     /// Hybrid mode: accept a grounded value only the model read as the item's value
     /// (needs_review) instead of keeping it as a candidate for the reviewer.
     public var hybridAcceptsModelOnly = false
+    /// Threads of a local llama-server, from `CHARTEX_MODEL_THREADS` or `--model-threads`
+    /// (over the config file's `local.threads`); nil: the core budget decides.
+    public var modelThreads: Int?
 
     public init(endpoint: String? = nil) { self.endpoint = endpoint }
 
@@ -169,6 +194,7 @@ public struct ModelConfiguration: Sendable, Codable, Equatable {
             if let s = environment["CHARTEX_LLAMA_SERVER"], !s.isEmpty { local.server = s }
             self.local = local
         }
+        if let v = try number("CHARTEX_MODEL_THREADS"), v >= 1 { modelThreads = Int(v) }
     }
 
     /// Refuses settings that cannot work, with the setting's name.

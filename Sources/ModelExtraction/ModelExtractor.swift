@@ -79,8 +79,11 @@ public struct ModelExtractor: Sendable {
             attempt.seconds = Date().timeIntervalSince(started)
             return (facts(from: filled.value, section: section, page: page), attempt)
         } catch {
-            attempt.error = "\(error)"
             attempt.seconds = Date().timeIntervalSince(started)
+            attempt.error = "\(error)"
+            if case ModelError.timeout = error {
+                attempt.error! += String(format: " (%.1f s in all, with retries)", attempt.seconds)
+            }
             return ([], attempt)
         }
     }

@@ -31,6 +31,11 @@ struct Scratch: ~Copyable {
         let queue = try AppDatabase.openReadOnly(path: db)
         return try queue.read { db in try Int.fetchOne(db, sql: sql) ?? 0 }
     }
+
+    func strings(_ sql: String) throws -> [String] {
+        let queue = try AppDatabase.openReadOnly(path: db)
+        return try queue.read { db in try String.fetchAll(db, sql: sql) }
+    }
 }
 
 /// Starts `chartex` in the background.

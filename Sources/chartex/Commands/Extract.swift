@@ -52,12 +52,13 @@ extension Chartex {
         private func extract() throws {
             let configuration = try model.configuration()
             let mode = extraction.mode(configuration) ?? .rules
-            let session = try model.session(for: mode)
+            let budget = CoreBudget.decide(for: configuration, usesModel: mode != .rules, ocrJobs: reading.jobs)
+            let session = try model.session(for: mode, budget: budget)
             defer { session?.close() }
             let extractor = try session?.extractor()
             let client = session?.client
             let images = try client.map { client in try blocking { await client.canSendImages() } } ?? false
-            let reader = reading.makeReader()
+            let reader = reading.makeReader(threads: budget.ocrThreads)
             defer { reader.shutdown() }
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]

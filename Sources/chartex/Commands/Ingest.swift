@@ -1,6 +1,7 @@
 import ArgumentParser
 import ChartModel
 import ChartReading
+import Dispatch
 import Foundation
 import ModelClient
 import ModelExtraction
@@ -103,14 +104,22 @@ struct WorkerArguments: ParsableArguments {
     /// SIGTERM), with progress on stderr.
     func drain(_ store: AppDatabase, reading: ReadingArguments, follow: Bool) throws -> [DocumentOutcome] {
         let trap = SignalTrap()
-        let reader = reading.makeReader()
-        defer { reader.shutdown() }
-        let progress = WorkerProgress()
-        defer { progress.finish() }
         let configuration = try model.configuration()
         let mode = extraction.mode(configuration)
-        let session = try model.session(for: mode)
+        // OCR threads + a local model's threads stay within the cores (CoreBudget).
+        let budget = CoreBudget.decide(for: configuration, usesModel: mode != nil && mode != .rules, ocrJobs: reading.jobs)
+        let session = try model.session(for: mode, budget: budget)
         defer { session?.close() }
+        if session != nil {
+            let threads = session?.server?.threads ?? budget.modelThreads
+            let split = CoreBudget(cores: budget.cores, ocrThreads: budget.ocrThreads, modelThreads: threads,
+                                   source: session?.server?.reused == true ? "reused server" : budget.source)
+            FileHandle.standardError.write(Data("chartex: \(split)\n".utf8))
+        }
+        let reader = reading.makeReader(threads: budget.ocrThreads)
+        defer { reader.shutdown() }
+        let progress = WorkerProgress(activity: session?.client.activity)
+        defer { progress.finish() }
         var stage: ModelStage?
         if let session, let mode {
             let client = session.client
@@ -120,48 +129,98 @@ struct WorkerArguments: ParsableArguments {
         }
         let worker = ImportWorker(database: store, reader: reader, readOptions: reading.options, options: options(mode),
                                   model: stage, stop: trap.flag, onEvent: progress.report)
-        return try worker.run(follow: follow)
+        let outcomes = try worker.run(follow: follow)
+        if let activity = session?.client.activity {
+            FileHandle.standardError.write(Data("chartex: \(activity.snapshot())\n".utf8))
+        }
+        return outcomes
     }
 }
 
-/// Per-document progress on stderr when it is a terminal; errors always.
+/// Per-document progress on stderr when it is a terminal; errors always. With a model, the
+/// line also shows the requests in flight and the model's speed, refreshed every second (and,
+/// when stderr is not a terminal, a line every `logInterval` seconds while requests are out),
+/// so a slow model is visible and never looks like a hang.
 final class WorkerProgress: @unchecked Sendable {
-    // @unchecked: used from the worker's thread only.
+    // @unchecked: the mutable state is guarded by `lock`; `report` runs on the worker's thread,
+    // the timer on its own queue.
     private let terminal = isatty(STDERR_FILENO) != 0
+    private let lock = NSLock()
     private var shown = false
     private var currentPath = ""
+    private var line = ""
+    private let activity: ModelActivity?
+    private var timer: (any DispatchSourceTimer)?
+    private var lastLog = Date()
+    private let logInterval: Double
+
+    init(activity: ModelActivity? = nil, logInterval: Double = 60) {
+        self.activity = activity
+        self.logInterval = logInterval
+        guard activity != nil else { return }
+        let timer = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "chartex.progress"))
+        timer.schedule(deadline: .now() + 1, repeating: 1)
+        timer.setEventHandler { [weak self] in self?.tick() }
+        timer.resume()
+        self.timer = timer
+    }
 
     func report(_ event: WorkerEvent) {
-        switch event {
-        case .started(let id, let path, let resumed):
-            currentPath = path
-            status("document \(id) \((path as NSString).lastPathComponent)" + (resumed > 0 ? " (resuming after \(resumed) pages)" : ""))
-        case .page(let id, let number, let failed):
-            if let failed {
+        lock.withLock {
+            switch event {
+            case .started(let id, let path, let resumed):
+                currentPath = path
+                status("document \(id) \((path as NSString).lastPathComponent)" + (resumed > 0 ? " (resuming after \(resumed) pages)" : ""))
+            case .page(let id, let number, let failed):
+                if let failed {
+                    clear()
+                    FileHandle.standardError.write(Data("chartex: \(currentPath) (document \(id)): page \(number): \(failed)\n".utf8))
+                } else {
+                    status("document \(id): page \(number)")
+                }
+            case .finished(let outcome):
+                if outcome.status == .failed || outcome.status == .partial {
+                    clear()
+                    FileHandle.standardError.write(Data("chartex: \(outcome.path): \(outcome.error ?? outcome.status.rawValue)\n".utf8))
+                }
+            case .released(let id):
                 clear()
-                FileHandle.standardError.write(Data("chartex: \(currentPath) (document \(id)): page \(number): \(failed)\n".utf8))
-            } else {
-                status("document \(id): page \(number)")
+                FileHandle.standardError.write(Data("chartex: document \(id) handed back to the queue\n".utf8))
             }
-        case .finished(let outcome):
-            if outcome.status == .failed || outcome.status == .partial {
-                clear()
-                FileHandle.standardError.write(Data("chartex: \(outcome.path): \(outcome.error ?? outcome.status.rawValue)\n".utf8))
-            }
-        case .released(let id):
-            clear()
-            FileHandle.standardError.write(Data("chartex: document \(id) handed back to the queue\n".utf8))
         }
     }
 
-    func finish() { clear() }
+    func finish() {
+        timer?.cancel()
+        lock.withLock { clear() }
+    }
 
+    private func tick() {
+        guard let activity else { return }
+        let snapshot = activity.snapshot()
+        lock.withLock {
+            if terminal {
+                if shown || snapshot.inFlight > 0 { status(line) }
+            } else if snapshot.inFlight > 0, Date().timeIntervalSince(lastLog) >= logInterval {
+                lastLog = Date()
+                FileHandle.standardError.write(Data("chartex: \(snapshot)\n".utf8))
+            }
+        }
+    }
+
+    /// Call with `lock` held.
     private func status(_ text: String) {
+        line = text
         guard terminal else { return }
-        FileHandle.standardError.write(Data("\r\u{1B}[K\(text)".utf8))
+        var shownText = text
+        if let snapshot = activity?.snapshot(), snapshot.inFlight > 0 || snapshot.done > 0 {
+            shownText += (shownText.isEmpty ? "" : " · ") + snapshot.description
+        }
+        FileHandle.standardError.write(Data("\r\u{1B}[K\(shownText)".utf8))
         shown = true
     }
 
+    /// Call with `lock` held.
     private func clear() {
         guard shown else { return }
         FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))

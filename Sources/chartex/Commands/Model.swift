@@ -33,6 +33,7 @@ extension Chartex {
                     }
                     local.port = port
                     local.slots = max(local.slots, configuration.concurrency)
+                    if let threads = configuration.modelThreads { local.threads = threads }
                     let server = LocalModelServer(configuration: local)
                     let trap = SignalTrap()
                     do {
@@ -40,7 +41,9 @@ extension Chartex {
                     } catch {
                         throw CommandFailure(message: "cannot start llama-server: \(error)", exitCode: ExitCode(69))
                     }
-                    FileHandle.standardOutput.write(Data("serving \((local.gguf as NSString).lastPathComponent) at \(server.endpoint)\n".utf8))
+                    let serving = "serving \((local.gguf as NSString).lastPathComponent) at \(server.endpoint)"
+                        + " with \(server.threads) thread\(server.threads == 1 ? "" : "s")\(server.reused ? " (already running: reused)" : "")\n"
+                    FileHandle.standardOutput.write(Data(serving.utf8))
                     while !trap.flag.isSet { Thread.sleep(forTimeInterval: 0.2) }
                     server.stop()
                 }
@@ -67,13 +70,21 @@ extension Chartex {
                     defer { session.close() }
                     let client = session.client
                     let report = try blocking { await client.probe() }
+                    // The split an ingest with this model would run with (CoreBudget).
+                    var budget = CoreBudget.decide(for: configuration, usesModel: true, ocrJobs: nil)
+                    if let server = session.server, server.threads > 0, budget.modelThreads != server.threads {
+                        budget = CoreBudget.decide(localModel: true, ocrJobs: nil, modelThreads: nil, runningServerThreads: server.threads)
+                    }
                     if json {
                         let encoder = JSONEncoder()
                         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-                        print(String(decoding: try encoder.encode(report), as: UTF8.self))
+                        print(String(decoding: try encoder.encode(CheckOutput(report: report, coreBudget: budget)), as: UTF8.self))
                     } else {
                         print("configuration: \(configuration)")
-                        print("endpoint:  \(report.endpoint)\(session.server != nil ? " (local llama-server started for this check)" : "")")
+                        let local = session.server.map { $0.reused ? " (the local llama-server chartex already runs, \($0.threads) thread\($0.threads == 1 ? "" : "s"))"
+                            : " (local llama-server started for this check, \($0.threads) thread\($0.threads == 1 ? "" : "s"))" } ?? ""
+                        print("endpoint:  \(report.endpoint)\(local)")
+                        print("cores:     \(budget)")
                         print("reachable: \(report.reachable ? "yes" : "no")" + (report.error.map { " — \($0)" } ?? ""))
                         if !report.models.isEmpty { print("models:    \(report.models.joined(separator: ", "))") }
                         print("vision:    \(report.vision.map { $0 ? "yes" : "no" } ?? "not reported (images are tried, and dropped if refused)")")
@@ -84,6 +95,20 @@ extension Chartex {
                     if !report.reachable || report.dialectWorks != true { throw ExitCode(69) }
                 }
             }
+        }
+    }
+
+    /// `model check --json`: the server's report (at the top level) and the core split.
+    struct CheckOutput: Encodable {
+        var report: ServerCapabilities
+        var coreBudget: CoreBudget
+
+        enum CodingKeys: String, CodingKey { case coreBudget }
+
+        func encode(to encoder: any Encoder) throws {
+            try report.encode(to: encoder)
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(coreBudget, forKey: .coreBudget)
         }
     }
 }

@@ -54,6 +54,9 @@ struct ModelArguments: ParsableArguments {
     @Option(help: "Vision projector GGUF for --gguf (MedGemma's mmproj).")
     var mmproj: String?
 
+    @Option(name: .customLong("model-threads"), help: "Threads of the local llama-server (default: half the cores; OCR gets the rest).")
+    var modelThreads: Int?
+
     /// The configuration the options, environment and file give.
     func configuration() throws -> ModelConfiguration {
         var configuration: ModelConfiguration
@@ -67,6 +70,10 @@ struct ModelArguments: ParsableArguments {
         if let dialect { configuration.dialect = dialect }
         if let modelConcurrency { configuration.concurrency = modelConcurrency }
         if let modelTimeout { configuration.requestTimeout = modelTimeout }
+        if let modelThreads {
+            guard modelThreads >= 1 else { throw CommandFailure(message: "--model-threads must be at least 1", exitCode: ExitCode(64)) }
+            configuration.modelThreads = modelThreads
+        }
         if let gguf {
             var local = configuration.local ?? LocalModelConfiguration(gguf: gguf)
             local.gguf = gguf
@@ -94,9 +101,9 @@ struct ModelArguments: ParsableArguments {
     /// Connects to the configured model (starting the local server if that is what is
     /// configured), or nil when `mode` needs no model. Exit 69 when a model is needed and none
     /// is configured or it cannot be started.
-    func session(for mode: ExtractorMode?) throws -> ModelSession? {
+    func session(for mode: ExtractorMode?, budget: CoreBudget? = nil) throws -> ModelSession? {
         guard let mode, mode != .rules else { return nil }
-        return try ModelSession.open(try configuration())
+        return try ModelSession.open(try configuration(), budget: budget)
     }
 }
 
@@ -110,13 +117,17 @@ final class ModelSession {
         self.server = server
     }
 
-    static func open(_ configuration: ModelConfiguration) throws -> ModelSession {
+    /// `budget`: the core split the process runs with (`CoreBudget.decide(for:…)`); a local
+    /// server started now gets its model threads. Default: the split of a process without OCR.
+    static func open(_ configuration: ModelConfiguration, budget: CoreBudget? = nil) throws -> ModelSession {
         if let endpoint = configuration.endpoint {
             return ModelSession(client: ModelClient(configuration: configuration, endpoint: endpoint), server: nil)
         }
-        guard let local = configuration.local else {
+        guard var local = configuration.local else {
             throw CommandFailure(message: ModelError.notConfigured.description, exitCode: ExitCode(69))
         }
+        let budget = budget ?? CoreBudget.decide(for: configuration, usesModel: true, ocrJobs: nil)
+        if budget.modelThreads > 0 { local.threads = budget.modelThreads }
         let server = LocalModelServer(configuration: local)
         do {
             try blocking { try await server.start() }

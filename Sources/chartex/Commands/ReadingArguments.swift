@@ -64,9 +64,9 @@ struct ReadingArguments: ParsableArguments {
         return options
     }
 
-    /// A reader with `--jobs` threads.
-    func makeReader() -> ChartReader {
-        ChartReader(threads: jobs ?? ProcessInfo.processInfo.activeProcessorCount, language: language,
+    /// A reader with `threads` threads (the core budget's), else `--jobs`, else one per core.
+    func makeReader(threads: Int? = nil) -> ChartReader {
+        ChartReader(threads: threads ?? jobs ?? ProcessInfo.processInfo.activeProcessorCount, language: language,
                     tessdata: tessdata)
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import GRDB
+import ModelClient
 import Storage
 
 extension Chartex {
@@ -14,12 +15,39 @@ extension Chartex {
         func run() throws {
             try Chartex.run {
                 let status = try database.openExisting().status()
-                if json { return printJSON(status) }
+                let servers = LocalModelServer.running()
+                if json { return printJSON(StatusOutput(store: status, localModelServers: servers)) }
                 print("database: \(database.resolvedPath)")
                 print("documents: " + DocumentStatus.allCases.map { "\($0.rawValue) \(status.documents[$0.rawValue] ?? 0)" }.joined(separator: ", "))
                 print("jobs: " + JobState.allCases.map { "\($0.rawValue) \(status.jobs[$0.rawValue] ?? 0)" }.joined(separator: ", "))
                 print("pages: \(status.pages) (\(status.failedPages) failed), words: \(status.words), facts: \(status.facts)")
+                for server in servers {
+                    print("local model: llama-server at 127.0.0.1:\(server.port), \(server.threads) thread\(server.threads == 1 ? "" : "s"), "
+                        + "\(server.users ?? 0) chartex process\(server.users == 1 ? "" : "es") using it (\((server.gguf as NSString).lastPathComponent))")
+                }
+                let budget = CoreBudget.decide(localModel: !servers.isEmpty, ocrJobs: nil, modelThreads: nil,
+                                               runningServerThreads: servers.first?.threads)
+                print("cores: \(budget)")
             }
+        }
+    }
+
+    /// `status --json`: the store's counts (as before, at the top level) and the local servers.
+    struct StatusOutput: Encodable {
+        var store: StoreStatus
+        var localModelServers: [RunningLocalServer]
+
+        func encode(to encoder: any Encoder) throws {
+            try store.encode(to: encoder)
+            var container = encoder.container(keyedBy: Key.self)
+            try container.encode(localModelServers, forKey: Key(stringValue: "localModelServers"))
+        }
+
+        struct Key: CodingKey {
+            var stringValue: String
+            var intValue: Int? { nil }
+            init(stringValue: String) { self.stringValue = stringValue }
+            init?(intValue: Int) { nil }
         }
     }
 
