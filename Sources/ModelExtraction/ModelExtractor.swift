@@ -64,7 +64,10 @@ public struct ModelExtractor: Sendable {
         let started = Date()
         var attempt = ModelAttempt(page: page.number, section: section.kind, succeeded: false, error: nil, output: nil,
                                    seconds: 0, httpAttempts: 0, repaired: false, sentImage: false)
-        guard let schema = schemas.schema(for: section.kind, lines: section.lines.count) else { return ([], attempt) }
+        let longest = section.text(of: page).split(separator: "\n").map(\.count).max() ?? 0
+        guard let schema = schemas.schema(for: section.kind, lines: section.lines.count, longestLine: longest) else {
+            return ([], attempt)
+        }
         let prompt = ModelPrompt(text: Self.prompt(section: section, page: page, documentType: documentType,
                                                    notes: schemas.fieldNotes[section.kind] ?? "",
                                                    limit: client.configuration.maxPromptCharacters),

@@ -66,11 +66,14 @@ public struct SectionSchemas: Sendable {
         self.fieldNotes = notes
     }
 
-    /// The definition's description (it carries a worked example) and each key with a short
-    /// gloss. Glosses are written "key (gloss)": small models copy "key: text" forms into values.
-    /// The section's schema with arrays bounded by the number of lines the section has (one
-    /// item per line at most): the grammar then cannot run away, and the token budget follows.
-    public func schema(for kind: String, lines: Int) -> JSONValue? {
+    /// The section's schema bounded by its text, so that the grammar the server builds from it
+    /// cannot run away:
+    /// - arrays hold at most one item per line of the section (`lines`);
+    /// - strings are at most `longestLine` characters: every value is copied from one printed
+    ///   line, so none is longer than the section's longest line. (A 0.5B model once repeated
+    ///   "mg PO daily at 1700" in a dose until the 2048-token limit: 200 s on 2 cores.)
+    /// The token budget (`TokenBudget`) follows from both.
+    public func schema(for kind: String, lines: Int, longestLine: Int? = nil) -> JSONValue? {
         guard var schema = schemas[kind] else { return nil }
         if let group = Self.groups[kind]?.group, case .object(var top) = schema, case .object(var properties)? = top["properties"],
            case .object(var array)? = properties[group] {
@@ -79,9 +82,32 @@ public struct SectionSchemas: Sendable {
             top["properties"] = .object(properties)
             schema = .object(top)
         }
+        if let longestLine { schema = Self.boundingStrings(schema, to: max(8, longestLine)) }
         return schema
     }
 
+    /// `schema` with every string (without an `enum`) at most `limit` characters.
+    static func boundingStrings(_ schema: JSONValue, to limit: Int) -> JSONValue {
+        guard case .object(var members) = schema else { return schema }
+        let types: [String] = switch members["type"] {
+        case .string(let t)?: [t]
+        case .array(let list)?: list.compactMap(\.stringValue)
+        default: []
+        }
+        if types.contains("string"), members["enum"] == nil {
+            let current = members["maxLength"]?.intValue ?? Int.max
+            members["maxLength"] = .number(Double(min(current, limit)))
+            if let minimum = members["minLength"]?.intValue, minimum > limit { members["minLength"] = .number(Double(limit)) }
+        }
+        if case .object(let properties)? = members["properties"] {
+            members["properties"] = .object(properties.mapValues { boundingStrings($0, to: limit) })
+        }
+        if let items = members["items"] { members["items"] = boundingStrings(items, to: limit) }
+        return .object(members)
+    }
+
+    /// The definition's description (it carries a worked example) and each key with a short
+    /// gloss. Glosses are written "key (gloss)": small models copy "key: text" forms into values.
     static func notes(_ item: JSONValue, description: String?) -> String {
         guard case .object(let properties)? = item["properties"] else { return "" }
         var lines = description.map { [$0] } ?? []

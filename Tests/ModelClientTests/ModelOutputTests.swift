@@ -32,6 +32,23 @@ import Validation
         #expect(TokenBudget.estimate(list) > 20 * 2 * 10)
     }
 
+    /// Every string of a section's schema is bounded by the section's longest line (a value is
+    /// copied from one line), arrays by its lines; enums keep their values; the budget shrinks.
+    @Test func sectionSchemasAreBoundedByTheSectionText() throws {
+        let item: JSONValue = ["type": "object", "properties": [
+            "name": ["type": "string", "minLength": 2], "dose": ["type": ["number", "string"]],
+            "status": ["enum": ["active", "held"]], "note": ["type": "string", "maxLength": 10]]]
+        let bounded = SectionSchemas.boundingStrings(["type": "object", "properties": [
+            "medications": ["type": "array", "items": item]]], to: 40)
+        let fields = try #require(bounded["properties"]?["medications"]?["items"]?["properties"])
+        #expect(fields["name"]?["maxLength"] == 40 && fields["name"]?["minLength"] == 2)
+        #expect(fields["dose"]?["maxLength"] == 40)
+        #expect(fields["status"]?["maxLength"] == nil)
+        #expect(fields["note"]?["maxLength"] == 10)
+        let unbounded: JSONValue = ["type": "object", "properties": ["medications": ["type": "array", "maxItems": 12, "items": item]]]
+        #expect(TokenBudget.estimate(SectionSchemas.boundingStrings(unbounded, to: 12)) < TokenBudget.estimate(unbounded))
+    }
+
     @Test func configurationFromFileAndEnvironment() throws {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("chartex-model-\(UUID().uuidString).json")
         try Data(#"{"endpoint": "http://127.0.0.1:8000", "model": "google/medgemma-1.5-4b-it", "concurrency": 4, "apiKey": "sk-file"}"#.utf8)
