@@ -17,17 +17,27 @@ for arg in "$@"; do
     *) echo "usage: scripts/run-samples.sh [--model-all]" >&2; exit 64 ;;
   esac
 done
+# Each stage's wall time, printed as it ends and summed up at the end.
+stage_names=(); stage_times=()
+stage_start=$(date +%s.%N)
+stage() {  # stage NAME: the time since the previous stage ended is NAME's
+  local now; now=$(date +%s.%N)
+  local took; took=$(python3 -c "import sys; print(f'{float(sys.argv[2]) - float(sys.argv[1]):.1f}')" "$stage_start" "$now")
+  stage_names+=("$1"); stage_times+=("$took"); stage_start=$now
+  echo "-- stage '$1' took $took s"
+}
 scripts/setup.sh
+stage "setup + release build"
 scripts/setup-model.sh
+stage "setup-model (llama-server + model)"
 chartex=.build/release/chartex
 db=out/samples.sqlite
 mkdir -p out/samples
 rm -f "$db" "$db-wal" "$db-shm"
 
 echo "== chartex ingest Samples/"
-start=$(date +%s.%N)
 "$chartex" ingest --db "$db" Samples/
-python3 -c "import sys; print(f'import took {float(sys.argv[2]) - float(sys.argv[1]):.1f} s')" "$start" "$(date +%s.%N)"
+stage "ingest Samples/ (rules)"
 echo
 echo "== chartex status"
 "$chartex" status --db "$db"
@@ -54,13 +64,16 @@ echo
 echo "exported to out/samples-export.json"
 echo
 echo "== Extracted facts against the expected facts (field-level, rules extractor)"
+stage "show, search, sql, facts, export"
 python3 scripts/evaluate_facts.py --export out/samples-export.json --samples Samples --floor 0.90
+stage "score facts"
 echo
 
 echo "== chartex ask (the Samples question set)"
 "$chartex" ask --db "$db" --document packet-nguyen.pdf "What is his latest TSH?"
 "$chartex" ask --db "$db" --document progress-note-grey-skewed.pdf "Which medication does she take at bedtime?"
 python3 scripts/evaluate_ask.py --db "$db" --chartex "$chartex" --floor 0.90
+stage "ask"
 echo
 
 echo "== OCR accuracy against the generator's text"
@@ -68,14 +81,14 @@ for pdf in Samples/*.pdf; do
   "$chartex" ocr --json "$pdf" > "out/samples/$(basename "$pdf" .pdf).jsonl"
 done
 python3 scripts/evaluate_ocr.py --jsonl-dir out/samples --samples Samples --check
+stage "OCR every sample + score"
 echo
 
 echo "== The model path: hybrid extraction (rules + the local model, llama-server started by chartex)"
 hybrid=out/samples-hybrid.sqlite
 rm -f "$hybrid" "$hybrid-wal" "$hybrid-shm"
-start=$(date +%s.%N)
 "$chartex" ingest --db "$hybrid" --local-model --extractor hybrid "${model_files[@]}"
-python3 -c "import sys; print(f'hybrid import took {float(sys.argv[2]) - float(sys.argv[1]):.1f} s')" "$start" "$(date +%s.%N)"
+stage "hybrid ingest (local model)"
 "$chartex" sql --db "$hybrid" "SELECT section, status, count(*) AS requests, round(avg(seconds), 1) AS avg_seconds FROM extraction WHERE extractor = 'model' GROUP BY section, status"
 "$chartex" sql --db "$hybrid" "SELECT extractor, status, alternative, count(*) AS facts FROM fact GROUP BY extractor, status, alternative"
 "$chartex" export --db "$hybrid" --out out/samples-hybrid-export.json
@@ -91,3 +104,7 @@ python3 scripts/evaluate_facts.py --export out/samples-hybrid-export.json --samp
 if [ "${model_files[0]}" != "Samples/" ]; then
   echo "(the local CPU model ran on ${model_files[*]} only; scripts/run-samples.sh --model-all runs it on every sample)"
 fi
+stage "score hybrid"
+echo
+echo "== Stage times"
+for i in "${!stage_names[@]}"; do printf '%8s s  %s\n' "${stage_times[$i]}" "${stage_names[$i]}"; done
