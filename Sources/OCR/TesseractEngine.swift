@@ -131,14 +131,23 @@ public final class TesseractEngine {
 
     /// True when the page holds nothing the size of a character: only paper, specks and dust.
     /// Tesseract spends seconds on the noise of a blank scan, so such pages skip OCR.
+    ///
+    /// Ink is judged against the page's own paper, not against white: the background is first
+    /// normalised (Leptonica's background normalisation maps the local paper level to 200
+    /// everywhere), so grey, yellowed or unevenly lit paper and lid shadows do not turn the
+    /// whole page into one dark blob with no character-sized mark in it (a fixed threshold did
+    /// that, and whole grey-paper pages were stored as blank).
     static func isBlank(_ pix: Pix, dpi: Double) -> Bool {
         // At 75 dpi specks average away into the paper while 6 pt type keeps a few pixels.
         let factor = Float(min(1, 75 / dpi))
         guard let small = pixScale(pix.pointer, factor, factor) else { return false }
         let grey = Pix(owning: small)
-        // A high threshold keeps faint print (a pale photocopy or fax) as ink; specks stay
-        // too small to count. Erring this way only costs an OCR pass on a page that is blank.
-        guard let binary = pixThresholdToBinary(grey.pointer, 210) else { return false }
+        guard let normalised = pixBackgroundNormSimple(grey.pointer, nil, nil) else { return false }
+        let flat = Pix(owning: normalised)
+        // 165 on paper at 200 is the contrast 210 had on white (18 % darker than the paper):
+        // faint print (a pale photocopy or fax) stays ink; specks stay too small to count.
+        // Erring this way only costs an OCR pass on a page that is blank.
+        guard let binary = pixThresholdToBinary(flat.pointer, 165) else { return false }
         let ink = Pix(owning: binary)
         guard let boxes = pixConnComp(ink.pointer, nil, 8) else { return false }
         var list: UnsafeMutablePointer<BOXA>? = boxes

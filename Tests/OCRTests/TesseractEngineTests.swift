@@ -66,6 +66,26 @@ func render(_ name: String, page: Int, dpi: Double = 300) throws -> PageImage {
         #expect(words.contains("Apixaban"))
     }
 
+    /// Grey paper (a photocopy on coloured stock, or an unevenly lit scan darker at one side)
+    /// is not a blank page: its text is read. A blank sheet on the same grey paper stays blank.
+    @Test func greyPaperIsNotMistakenForABlankPage() throws {
+        var image = try render("discharge-summary-born-digital.pdf", page: 2, dpi: 200)
+        let width = image.width
+        // Paper from 150 (left) to 110 (right); ink stays dark.
+        image.pixels = image.pixels.enumerated().map { index, value in
+            let paper = 150.0 - 40.0 * Double(index % width) / Double(width)
+            return UInt8((Double(value) / 255 * paper).rounded())
+        }
+        #expect(image.pixels.max()! <= 150)
+        let result = try TesseractEngine().recognize(image)
+        #expect(result.timings.recognize > 0, "read, not skipped as blank")
+        #expect(result.segments.flatMap { $0 }.map(\.text).contains("Apixaban"))
+
+        var blank = try render("packet-nguyen.pdf", page: 6, dpi: 200)
+        blank.pixels = blank.pixels.map { UInt8((Double($0) / 255 * 130).rounded()) }
+        #expect(try TesseractEngine().recognize(blank).segments.isEmpty)
+    }
+
     @Test func faxPagesAreReadAfterResamplingToSquarePixels() throws {
         // The fax image is 200x100 dpi; rendering at 300 dpi gives square pixels.
         let image = try render("med-list-fax.pdf", page: 1)
