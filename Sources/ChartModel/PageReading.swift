@@ -121,10 +121,12 @@ public struct PageReading: Sendable, Hashable, Codable {
     public var timings: PageTimings
     /// True when the page holds no text (a blank page or the back of a sheet).
     public var isBlank: Bool { words.isEmpty }
+    /// Why a page without words has none (the blank check's evidence, or that OCR found none).
+    public var blankReason: String?
 
     public init(number: Int, width: Double, height: Double, pdfRotation: Int, source: TextSource,
                 rotation: Int, skew: Double, dpi: Double?, meanConfidence: Double?, text: String,
-                words: [Word], lines: [TextLine], blocks: [TextBlock], timings: PageTimings) {
+                words: [Word], lines: [TextLine], blocks: [TextBlock], timings: PageTimings, blankReason: String? = nil) {
         self.number = number
         self.width = width
         self.height = height
@@ -139,12 +141,13 @@ public struct PageReading: Sendable, Hashable, Codable {
         self.lines = lines
         self.blocks = blocks
         self.timings = timings
+        self.blankReason = blankReason
     }
 }
 
 extension PageReading {
     enum CodingKeys: String, CodingKey {
-        case number, width, height, pdfRotation, source, rotation, skew, dpi, meanConfidence, blank
+        case number, width, height, pdfRotation, source, rotation, skew, dpi, meanConfidence, blank, blankReason
         case text, words, lines, blocks, timings
     }
 
@@ -158,7 +161,8 @@ extension PageReading {
                   meanConfidence: try c.decodeIfPresent(Double.self, forKey: .meanConfidence),
                   text: try c.decode(String.self, forKey: .text), words: try c.decode([Word].self, forKey: .words),
                   lines: try c.decode([TextLine].self, forKey: .lines), blocks: try c.decode([TextBlock].self, forKey: .blocks),
-                  timings: try c.decode(PageTimings.self, forKey: .timings))
+                  timings: try c.decode(PageTimings.self, forKey: .timings),
+                  blankReason: try c.decodeIfPresent(String.self, forKey: .blankReason))
     }
 
     /// Encodes every key, with `null` for a missing dpi or confidence, plus `blank`.
@@ -174,6 +178,7 @@ extension PageReading {
         try c.encode(dpi, forKey: .dpi)
         try c.encode(meanConfidence.map(\.rounded2), forKey: .meanConfidence)
         try c.encode(isBlank, forKey: .blank)
+        if isBlank { try c.encode(blankReason, forKey: .blankReason) }
         try c.encode(text, forKey: .text)
         try c.encode(words, forKey: .words)
         try c.encode(lines, forKey: .lines)

@@ -228,7 +228,8 @@ public final class ChartReader: @unchecked Sendable {
                            skew: (result.skew * 100).rounded() / 100, dpi: options.dpi,
                            meanConfidence: layout.meanConfidence.map { ($0 * 100).rounded() / 100 },
                            text: layout.text, words: layout.words, lines: layout.lines,
-                           blocks: layout.blocks, timings: timings)
+                           blocks: layout.blocks, timings: timings,
+                           blankReason: layout.words.isEmpty ? result.blankReason ?? "OCR found no words" : nil)
     }
 }
 

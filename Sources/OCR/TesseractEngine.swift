@@ -45,11 +45,31 @@ public struct OCRResult: Sendable {
     public var width: Double
     public var height: Double
     public var timings: PageTimings
+    /// Why the page holds no words: the blank check's evidence when it skipped OCR, or that
+    /// OCR found none. Nil when there are words.
+    public var blankReason: String? = nil
 
     /// Mean word confidence, or nil without words.
     public var meanConfidence: Double? {
         let words = segments.joined()
         return words.isEmpty ? nil : words.reduce(0) { $0 + $1.conf } / Double(words.count)
+    }
+}
+
+/// What the blank check saw on a page, at 75 dpi after background normalisation.
+struct BlankCheck: CustomStringConvertible {
+    /// Character-sized marks a page needs to count as holding text.
+    static let marksForText = 4
+    var blank: Bool
+    /// Connected marks 3–150 px tall (-1: not measured).
+    var marks: Int
+    /// Share of the page darker than the paper.
+    var ink: Double
+
+    var description: String {
+        guard marks >= 0 else { return "the blank check could not run" }
+        return "\(marks) character-sized mark\(marks == 1 ? "" : "s") (\(Self.marksForText) make text), "
+            + String(format: "ink %.2f %% of the page", ink * 100)
     }
 }
 
@@ -93,10 +113,16 @@ public final class TesseractEngine {
 
     /// Reads `image`: turns it upright, straightens it, recognises it.
     public func recognize(_ image: PageImage, options: OCROptions = OCROptions()) throws(OCRError) -> OCRResult {
-        if options.skipBlankPages, Self.isBlank(try Pix(image), dpi: image.dpi) {
-            let scale = 72 / image.dpi
-            return OCRResult(segments: [], rotation: 0, skew: 0, width: Double(image.width) * scale,
-                             height: Double(image.height) * scale, timings: PageTimings())
+        var check: BlankCheck?
+        if options.skipBlankPages {
+            let found = Self.blankCheck(try Pix(image), dpi: image.dpi)
+            if found.blank {
+                let scale = 72 / image.dpi
+                return OCRResult(segments: [], rotation: 0, skew: 0, width: Double(image.width) * scale,
+                                 height: Double(image.height) * scale, timings: PageTimings(),
+                                 blankReason: "skipped OCR: \(found)")
+            }
+            check = found
         }
         var orientationTime = 0.0
         var rotation = 0
@@ -126,6 +152,9 @@ public final class TesseractEngine {
         }
         result.timings.orientation = orientationTime
         result.timings.total = result.timings.deskew + result.timings.recognize + orientationTime
+        if result.segments.allSatisfy(\.isEmpty) {
+            result.blankReason = "OCR found no words" + (check.map { " (\($0))" } ?? "")
+        }
         return result
     }
 
@@ -137,19 +166,27 @@ public final class TesseractEngine {
     /// everywhere), so grey, yellowed or unevenly lit paper and lid shadows do not turn the
     /// whole page into one dark blob with no character-sized mark in it (a fixed threshold did
     /// that, and whole grey-paper pages were stored as blank).
-    static func isBlank(_ pix: Pix, dpi: Double) -> Bool {
+    static func isBlank(_ pix: Pix, dpi: Double) -> Bool { blankCheck(pix, dpi: dpi).blank }
+
+    /// The blank check with its evidence (see `isBlank`). Unsure (an image Leptonica cannot
+    /// process) counts as not blank: the page is read.
+    static func blankCheck(_ pix: Pix, dpi: Double) -> BlankCheck {
+        let unsure = BlankCheck(blank: false, marks: -1, ink: 0)
         // At 75 dpi specks average away into the paper while 6 pt type keeps a few pixels.
         let factor = Float(min(1, 75 / dpi))
-        guard let small = pixScale(pix.pointer, factor, factor) else { return false }
+        guard let small = pixScale(pix.pointer, factor, factor) else { return unsure }
         let grey = Pix(owning: small)
-        guard let normalised = pixBackgroundNormSimple(grey.pointer, nil, nil) else { return false }
+        guard let normalised = pixBackgroundNormSimple(grey.pointer, nil, nil) else { return unsure }
         let flat = Pix(owning: normalised)
         // 165 on paper at 200 is the contrast 210 had on white (18 % darker than the paper):
         // faint print (a pale photocopy or fax) stays ink; specks stay too small to count.
         // Erring this way only costs an OCR pass on a page that is blank.
-        guard let binary = pixThresholdToBinary(flat.pointer, 165) else { return false }
+        guard let binary = pixThresholdToBinary(flat.pointer, 165) else { return unsure }
         let ink = Pix(owning: binary)
-        guard let boxes = pixConnComp(ink.pointer, nil, 8) else { return false }
+        var dark: Int32 = 0
+        pixCountPixels(ink.pointer, &dark, nil)
+        let coverage = Double(dark) / Double(max(1, ink.width * ink.height))
+        guard let boxes = pixConnComp(ink.pointer, nil, 8) else { return unsure }
         var list: UnsafeMutablePointer<BOXA>? = boxes
         defer { boxaDestroy(&list) }
         var marks = 0
@@ -157,9 +194,8 @@ public final class TesseractEngine {
             var x: Int32 = 0, y: Int32 = 0, w: Int32 = 0, h: Int32 = 0
             boxaGetBoxGeometry(boxes, index, &x, &y, &w, &h)
             if h >= 3 && h <= 150 && w >= 1 { marks += 1 }
-            if marks >= 4 { return false }
         }
-        return true
+        return BlankCheck(blank: marks < BlankCheck.marksForText, marks: marks, ink: coverage)
     }
 
     /// One reading of `image` turned `rotation` degrees clockwise, deskewed when asked. Each

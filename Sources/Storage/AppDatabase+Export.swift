@@ -30,6 +30,8 @@ public struct ExportedPage: Encodable, Sendable {
     public var dpi: Double?
     public var meanConfidence: Double?
     public var blank: Bool
+    /// Why a blank page holds no words (null for pages with text).
+    public var blankReason: String?
     public var documentType: String?
     public var segment: Int?
     public var patientMismatch: String?
@@ -84,7 +86,7 @@ extension AppDatabase {
                                                   source: page.source, width: page.width, height: page.height,
                                                   rotation: page.rotation, skew: page.skew, dpi: page.dpi,
                                                   meanConfidence: page.meanConfidence, blank: page.blank,
-                                                  documentType: page.documentType, segment: page.segment,
+                                                  blankReason: page.blankReason, documentType: page.documentType, segment: page.segment,
                                                   patientMismatch: page.patientMismatch, text: page.text, lines: lines))
             }
             let facts = try FactRecord.filter(Column("documentId") == document.id!)

@@ -106,7 +106,8 @@ extension AppDatabase {
                                   meanConfidence: reading.meanConfidence, blank: reading.isBlank,
                                   text: reading.text, lines: Self.compactLines(reading.lines),
                                   blocks: Self.compactBlocks(reading.blocks), readAt: Timestamp.now(),
-                                  documentType: nil, segment: nil, patientMismatch: nil)
+                                  documentType: nil, segment: nil, patientMismatch: nil,
+                                  blankReason: reading.isBlank ? reading.blankReason : nil)
             try page.insert(db)
             guard let pageId = page.id else { return }
             for (ordinal, word) in reading.words.enumerated() {

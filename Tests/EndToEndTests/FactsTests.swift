@@ -46,6 +46,12 @@ func python(_ arguments: [String]) throws -> (status: Int32, output: String) {
         // The blank page of the packet yields no facts; the NKDA fax yields "no known allergies".
         #expect(try scratch.count("SELECT count(*) FROM fact f JOIN document d ON d.id = f.documentId WHERE d.fileName = 'packet-nguyen.pdf' AND f.evidencePage = 6") == 0)
         #expect(try scratch.count("SELECT count(*) FROM fact WHERE fieldPath = 'noKnownAllergies' AND normalizedValue = 'true'") == 1)
+        // …and `show` says why it was judged blank; pages with text carry no such note.
+        let show = try chartex(["show", "--db", scratch.db, "packet-nguyen.pdf"]).stdout
+        let blankLine = show.split(separator: "\n").first { $0.hasPrefix("6\t") }.map(String.init) ?? ""
+        #expect(blankLine.contains("\tblank\t") && blankLine.contains("blank: skipped OCR:") && blankLine.contains("character-sized mark"),
+                "\(show)")
+        #expect(try scratch.count("SELECT count(*) FROM page WHERE blankReason IS NOT NULL AND NOT blank") == 0)
         let json = try chartex(["facts", "--db", scratch.db, "--document", "lab-report-200dpi.pdf", "--group", "labs", "--json"])
         #expect(json.status == 0 && json.stdout.contains("\"groupName\" : \"labs\""))
 

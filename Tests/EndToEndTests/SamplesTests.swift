@@ -74,7 +74,10 @@ func levenshtein(_ a: [Character], _ b: [Character]) -> Int {
                 } else {
                     #expect(page.source == .ocr)
                 }
-                if kind == "blank" { #expect(page.isBlank) }
+                if kind == "blank" {
+                    #expect(page.isBlank)
+                    #expect(page.blankReason?.contains("character-sized mark") == true, "why it is blank: \(page.blankReason ?? "nil")")
+                }
                 let reference = normalise(expected.text)
                 let distance = levenshtein(normalise(page.text), reference)
                 let sum = errors[kind, default: (0, 0)]

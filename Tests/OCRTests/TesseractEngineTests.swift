@@ -55,6 +55,7 @@ func render(_ name: String, page: Int, dpi: Double = 300) throws -> PageImage {
         let blank = try engine.recognize(try render("packet-nguyen.pdf", page: 6))
         #expect(blank.segments.isEmpty)
         #expect(blank.timings.recognize == 0)
+        #expect(blank.blankReason?.hasPrefix("skipped OCR: ") == true, "\(blank.blankReason ?? "nil")")
     }
 
     @Test func faintPrintIsNotMistakenForABlankPage() throws {

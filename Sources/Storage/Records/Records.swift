@@ -53,6 +53,8 @@ public struct PageRecord: Codable, Sendable, FetchableRecord, MutablePersistable
     public var documentType: String?
     public var segment: Int?
     public var patientMismatch: String?
+    /// From Migrations/0004_add_page_blank_reason.sql.
+    public var blankReason: String? = nil
 
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 }

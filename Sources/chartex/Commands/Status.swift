@@ -96,6 +96,7 @@ extension Chartex {
             var rotation: Int?
             var skew: Double?
             var blank: Bool
+            var blankReason: String?
             var words: Int
             var documentType: String?
             var segment: Int?
@@ -116,7 +117,7 @@ extension Chartex {
                 let pages = try store.pages(documentId: document.id!).map { p in
                     PageSummary(number: p.number, status: p.status, error: p.error, source: p.source,
                                 meanConfidence: p.meanConfidence, rotation: p.rotation, skew: p.skew, blank: p.blank,
-                                words: counts[p.number] ?? 0, documentType: p.documentType, segment: p.segment,
+                                blankReason: p.blankReason, words: counts[p.number] ?? 0, documentType: p.documentType, segment: p.segment,
                                 patientMismatch: p.patientMismatch, text: (text || json) ? p.text : nil)
                 }
                 if json { return printJSON(Output(document: document, pages: pages)) }
@@ -131,7 +132,7 @@ extension Chartex {
                            p.documentType.map { t in p.segment.map { "\(t) #\($0 + 1)" } ?? t } ?? "-", p.source ?? "-",
                            p.meanConfidence.map { String(format: "%.1f", $0) } ?? "-", p.rotation.map(String.init) ?? "-",
                            p.skew.map { String(format: "%.2f", $0) } ?? "-", "\(p.words)",
-                           ([p.error, p.patientMismatch.map { "POSSIBLE WRONG PATIENT: \($0)" }] as [String?]).compactMap { $0 }
+                           ([p.error, p.blank ? p.blankReason.map { "blank: \($0)" } : nil, p.patientMismatch.map { "POSSIBLE WRONG PATIENT: \($0)" }] as [String?]).compactMap { $0 }
                                .joined(separator: "; ")].joined(separator: "\t"))
                     if text, let body = p.text { print(body + "\n\u{0C}") }
                 }
