@@ -3,6 +3,7 @@
 #   scripts/setup.sh            system packages + release build
 #   scripts/setup.sh --debug    system packages + debug build (what the tests use)
 #   scripts/setup.sh --deps     system packages only
+#   scripts/setup.sh --bench    system packages + OCRmyPDF and tesseract for the benchmarks + release build
 # Swift 6 must already be on PATH (Debian does not package it; see README).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,8 +15,13 @@ packages=(
   tesseract-ocr-eng tesseract-ocr-osd   # English model, orientation model
   libsqlite3-dev                        # the store
   poppler-utils qpdf                    # test fixtures and the sample generator
-  python3 time                          # evaluation scripts, /usr/bin/time for peak RSS
+  python3 python3-venv time             # evaluation scripts, /usr/bin/time for peak RSS
+  fonts-dejavu-core fonts-liberation2   # the sample and scan-corpus generators' fonts
 )
+# scripts/setup.sh --bench: also what the benchmarks compare against.
+if [ "${1:-}" = "--bench" ]; then
+  packages+=(ocrmypdf tesseract-ocr)    # OCRmyPDF and the tesseract command line (bench_scans.py)
+fi
 
 missing=()
 for p in "${packages[@]}"; do

@@ -6,5 +6,6 @@ cd "$(dirname "$0")/.."
 export OMP_THREAD_LIMIT=1   # Tesseract: one OpenMP thread per engine (see FINDINGS)
 scripts/setup.sh --debug
 scripts/setup-model.sh   # llama-server + the local model, cached outside the checkout (built once)
+scripts/setup-corpus.sh  # Pillow/NumPy/reportlab for the scan-corpus generator, cached likewise
 swift test 2>&1 | tee .build/test.log | grep -vE '^\[[0-9]+/[0-9]+\]'
 exit "${PIPESTATUS[0]}"

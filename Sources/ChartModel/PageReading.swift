@@ -87,11 +87,24 @@ public enum TextSource: String, Sendable, Codable {
 public struct PageTimings: Sendable, Hashable, Codable {
     public var render: Double = 0
     public var orientation: Double = 0
+    /// Clean-up before recognition (background normalisation, binarisation).
+    public var cleanUp: Double = 0
     public var deskew: Double = 0
     public var recognize: Double = 0
     public var total: Double = 0
 
     public init() {}
+
+    /// Readings stored before `cleanUp` existed decode with 0 for it.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        render = try c.decode(Double.self, forKey: .render)
+        orientation = try c.decode(Double.self, forKey: .orientation)
+        cleanUp = try c.decodeIfPresent(Double.self, forKey: .cleanUp) ?? 0
+        deskew = try c.decode(Double.self, forKey: .deskew)
+        recognize = try c.decode(Double.self, forKey: .recognize)
+        total = try c.decode(Double.self, forKey: .total)
+    }
 }
 
 /// Everything Chartex read from one page. Documented in `docs/ocr-json.md`;
@@ -123,6 +136,9 @@ public struct PageReading: Sendable, Hashable, Codable {
     public var isBlank: Bool { words.isEmpty }
     /// Why a page without words has none (the blank check's evidence, or that OCR found none).
     public var blankReason: String?
+    /// Something the reader did that the user should know, e.g. a page over the size limit
+    /// read at a lower resolution. Not stored; printed by the commands.
+    public var warning: String?
 
     public init(number: Int, width: Double, height: Double, pdfRotation: Int, source: TextSource,
                 rotation: Int, skew: Double, dpi: Double?, meanConfidence: Double?, text: String,
@@ -147,7 +163,7 @@ public struct PageReading: Sendable, Hashable, Codable {
 
 extension PageReading {
     enum CodingKeys: String, CodingKey {
-        case number, width, height, pdfRotation, source, rotation, skew, dpi, meanConfidence, blank, blankReason
+        case number, width, height, pdfRotation, source, rotation, skew, dpi, meanConfidence, blank, blankReason, warning
         case text, words, lines, blocks, timings
     }
 
@@ -163,6 +179,7 @@ extension PageReading {
                   lines: try c.decode([TextLine].self, forKey: .lines), blocks: try c.decode([TextBlock].self, forKey: .blocks),
                   timings: try c.decode(PageTimings.self, forKey: .timings),
                   blankReason: try c.decodeIfPresent(String.self, forKey: .blankReason))
+        warning = try c.decodeIfPresent(String.self, forKey: .warning)
     }
 
     /// Encodes every key, with `null` for a missing dpi or confidence, plus `blank`.
@@ -179,6 +196,7 @@ extension PageReading {
         try c.encode(meanConfidence.map(\.rounded2), forKey: .meanConfidence)
         try c.encode(isBlank, forKey: .blank)
         if isBlank { try c.encode(blankReason, forKey: .blankReason) }
+        try c.encodeIfPresent(warning, forKey: .warning)
         try c.encode(text, forKey: .text)
         try c.encode(words, forKey: .words)
         try c.encode(lines, forKey: .lines)
@@ -188,12 +206,13 @@ extension PageReading {
 }
 
 extension PageTimings {
-    enum CodingKeys: String, CodingKey { case render, orientation, deskew, recognize, total }
+    enum CodingKeys: String, CodingKey { case render, orientation, cleanUp, deskew, recognize, total }
 
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(render.rounded2, forKey: .render)
         try c.encode(orientation.rounded2, forKey: .orientation)
+        try c.encode(cleanUp.rounded2, forKey: .cleanUp)
         try c.encode(deskew.rounded2, forKey: .deskew)
         try c.encode(recognize.rounded2, forKey: .recognize)
         try c.encode(total.rounded2, forKey: .total)

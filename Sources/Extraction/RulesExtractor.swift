@@ -260,6 +260,31 @@ public struct RulesExtractor: Sendable {
         "allergies": "allergies", "problems": "problems", "medications": "medications",
     ]
 
+    /// A known label that OCR misread by one character ("Altergies:", "Medicatlons:"): a
+    /// label of 7 or more letters one edit away from exactly one known label. Shorter labels
+    /// are too close to each other and to ordinary words to guess.
+    static func misreadLabel(_ label: String) -> String? {
+        guard label.count >= 7 else { return nil }
+        let text = Array(label)
+        var found: String?
+        for (known, key) in labels where known.count >= 7 && abs(known.count - text.count) <= 1 {
+            guard Self.withinOneEdit(text, Array(known)) else { continue }
+            if let found, found != key { return nil }  // ambiguous
+            found = key
+        }
+        return found
+    }
+
+    /// True when `a` becomes `b` by at most one substitution, insertion or deletion.
+    static func withinOneEdit(_ a: [Character], _ b: [Character]) -> Bool {
+        if a.count == b.count { return zip(a, b).filter { $0 != $1 }.count <= 1 }
+        let (long, short) = a.count > b.count ? (a, b) : (b, a)
+        guard long.count == short.count + 1 else { return false }
+        var i = 0
+        while i < short.count && long[i] == short[i] { i += 1 }
+        return long[(i + 1)...].elementsEqual(short[i...])
+    }
+
     /// Splits a line into `label: value` pairs (one or two columns) and reads the ones it knows.
     /// - Returns: true when the line starts with a known label (a header grid row).
     @discardableResult
@@ -272,7 +297,7 @@ public struct RulesExtractor: Sendable {
                 let candidate = line.words[i..<(i + length)].map(\.text).joined(separator: " ")
                 guard candidate.hasSuffix(":") else { continue }
                 let label = String(candidate.dropLast()).lowercased()
-                if let key = Self.labels[label] {
+                if let key = Self.labels[label] ?? Self.misreadLabel(label) {
                     starts.append((i, length, key))
                     i += length
                     matched = true

@@ -38,6 +38,8 @@ final class Pix {
 
     var width: Int { Int(pointer.pointee.w) }
     var height: Int { Int(pointer.pointee.h) }
+    /// Bits per pixel: 8 for grey, 1 for a binarised page.
+    var depth: Int { Int(pointer.pointee.d) }
 
     /// Replaces the image with `transform`'s result when it returns one.
     ///

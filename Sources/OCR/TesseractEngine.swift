@@ -5,9 +5,13 @@ import Foundation
 
 /// What to do about page orientation.
 public enum OrientationMode: String, Sendable, CaseIterable {
-    /// Read the page as it is; when the result is poor (low confidence or few words), ask
-    /// Tesseract's OSD model whether the page is turned 90/180/270° and, if so, read it again
-    /// turned upright, keeping the better reading. Upright pages pay nothing.
+    /// Read the page as it is; when the result is poor (low confidence or few words) or read
+    /// sideways (most words taller than wide: a turned page read as vertical text, often at a
+    /// high confidence), ask Tesseract's OSD model, on a background-normalised copy, whether
+    /// the page is turned 90/180/270° and read it again turned as OSD proposes (both quarter
+    /// turns when OSD is unsure about a sideways page; OSD's weak guess, else 180°, when it is
+    /// unsure about a poor reading), keeping the reading that says most. Upright pages that
+    /// read well pay nothing.
     case auto
     /// Run orientation detection on every page before reading it.
     case always
@@ -15,10 +19,31 @@ public enum OrientationMode: String, Sendable, CaseIterable {
     case off
 }
 
+/// Clean-up of a page image before recognition.
+public enum CleanUp: String, Sendable, CaseIterable {
+    /// The page as rendered; Tesseract thresholds it itself (Otsu over the whole page).
+    case off
+    /// Background normalisation: the paper is flattened to one level everywhere (grey,
+    /// yellowed or unevenly lit paper, lid shadows), the ink kept.
+    case normalize
+    /// Normalisation, then Otsu's threshold on the flattened page: a 1-bit image, without
+    /// marks much lighter than the print (bleed-through, pale stamps).
+    case binarize
+    /// Sauvola's local threshold on a contrast-normalised page.
+    case sauvola
+}
+
 /// Options for one OCR pass.
 public struct OCROptions: Sendable, Hashable {
     public var orientation: OrientationMode = .auto
     public var deskew = true
+    /// Clean-up before recognition.
+    public var cleanUp: CleanUp = .normalize
+    /// Remove specks (marks smaller than a full stop) after a clean-up that binarises.
+    public var despeckle = false
+    /// Erase straight lines longer than 3/4 inch after deskew: table rules, underlines, fax
+    /// streaks and dropout lines, which Tesseract otherwise reads into the letters they cross.
+    public var eraseLines = false
     /// OSD must be at least this confident (Tesseract's orientation confidence) to turn a page.
     public var minimumOrientationConfidence: Double = 2.0
     /// Skip OCR on pages with no marks the size of a character.
@@ -128,34 +153,80 @@ public final class TesseractEngine {
         var rotation = 0
         if options.orientation == .always {
             let start = DispatchTime.now()
-            rotation = detectRotation(try Pix(image), dpi: image.dpi, minimumConfidence: options.minimumOrientationConfidence)
+            let (turn, sure) = detectRotation(try Pix(image), dpi: image.dpi,
+                                              minimumConfidence: options.minimumOrientationConfidence)
+            rotation = sure ? turn : 0
             orientationTime = start.millisecondsSince
         }
         var result = try pass(image, rotation: rotation, options: options)
         if options.orientation == .auto {
             let words = result.segments.reduce(0) { $0 + $1.count }
-            if words < options.orientationCheckWords
+            // A page turned 90° is often read as vertical text at a high confidence, so the
+            // confidence cannot be trusted there: the shape of the words decides (words on an
+            // upright page are wider than tall).
+            let sideways = Self.readsSideways(result.segments)
+            if sideways || words < options.orientationCheckWords
                 || (result.meanConfidence ?? 0) < options.orientationCheckConfidence {
                 let start = DispatchTime.now()
-                let turn = detectRotation(try Pix(image), dpi: image.dpi,
-                                          minimumConfidence: options.minimumOrientationConfidence)
-                orientationTime = start.millisecondsSince
-                if turn != 0 {
-                    let turned = try pass(image, rotation: turn, options: options)
-                    orientationTime += turned.timings.total
-                    if (turned.meanConfidence ?? 0) > (result.meanConfidence ?? 0) {
-                        orientationTime += result.timings.total - turned.timings.total
-                        result = turned
+                let (turn, sure) = detectRotation(try Pix(image), dpi: image.dpi,
+                                                  minimumConfidence: options.minimumOrientationConfidence)
+                // OSD proposes, reading decides: each candidate turn is read and the reading that
+                // says most is kept, so a wrong guess costs time, never text.
+                let candidates: [Int]
+                if sideways {
+                    // One of the two quarter turns is right; OSD says which when it can.
+                    candidates = (turn == 90 || turn == 270) ? [turn] : [90, 270]
+                } else if sure {
+                    candidates = turn != 0 ? [turn] : []
+                } else {
+                    // OSD unsure on a poor reading (a grey photocopy upside down reads at
+                    // confidence 30-40 and OSD's confidence is low): its guess, else upside down.
+                    candidates = turn != 0 ? [turn] : [180]
+                }
+                var best = result
+                var bestScore = Self.readingScore(result.segments)
+                for candidate in candidates {
+                    let turned = try pass(image, rotation: candidate, options: options)
+                    let score = Self.readingScore(turned.segments)
+                    if score > bestScore {
+                        best = turned
+                        bestScore = score
                     }
                 }
+                // Time spent on readings that were not kept counts as orientation time.
+                orientationTime = start.millisecondsSince + result.timings.total - best.timings.total
+                result = best
             }
         }
         result.timings.orientation = orientationTime
-        result.timings.total = result.timings.deskew + result.timings.recognize + orientationTime
+        result.timings.total = result.timings.cleanUp + result.timings.deskew + result.timings.recognize
+            + orientationTime
         if result.segments.allSatisfy(\.isEmpty) {
             result.blankReason = "OCR found no words" + (check.map { " (\($0))" } ?? "")
         }
         return result
+    }
+
+    /// True when most words of the reading are taller than wide: the lines run down the page,
+    /// which happens when a page turned 90° is read as vertical text. Only words of four or
+    /// more characters count (a short word can be square); five such words are needed.
+    static func readsSideways(_ segments: [[Word]]) -> Bool {
+        let long = segments.joined().filter { $0.text.count >= 4 }
+        guard long.count >= 5 else { return false }
+        let tall = long.filter { $0.bbox.height > $0.bbox.width }.count
+        return tall * 2 > long.count
+    }
+
+    /// How much a reading says: characters of letters and digits weighted by word confidence,
+    /// counting only words laid out along the line (a sideways reading of a turned page scores
+    /// nothing for its vertical words). Used to choose between readings at different turns;
+    /// mean confidence alone prefers a confident sideways reading.
+    static func readingScore(_ segments: [[Word]]) -> Double {
+        segments.joined().reduce(0) { total, word in
+            let characters = word.text.unicodeScalars.filter { CharacterSet.alphanumerics.contains($0) }.count
+            if word.text.count >= 4 && word.bbox.height > word.bbox.width { return total }
+            return total + Double(characters) * word.conf / 100
+        }
     }
 
     /// True when the page holds nothing the size of a character: only paper, specks and dust.
@@ -208,6 +279,11 @@ public final class TesseractEngine {
             pix.replace { pixRotateOrth($0, Int32(rotation / 90)) }
         }
         var timings = PageTimings()
+        if options.cleanUp != .off {
+            let start = DispatchTime.now()
+            Self.clean(pix, mode: options.cleanUp, despeckle: options.despeckle, dpi: dpi)
+            timings.cleanUp = start.millisecondsSince
+        }
         var skew = 0.0
         if options.deskew {
             let start = DispatchTime.now()
@@ -216,19 +292,66 @@ public final class TesseractEngine {
             skew = confidence > 0 ? Double(angle) : 0
             timings.deskew = start.millisecondsSince
         }
+        if options.eraseLines {
+            let start = DispatchTime.now()
+            Self.eraseLines(pix, dpi: dpi)
+            timings.cleanUp += start.millisecondsSince
+        }
         let start = DispatchTime.now()
         let scale = 72 / dpi
         let segments = try read(pix, dpi: dpi, scale: scale, timeLimit: options.timeLimit)
         timings.recognize = start.millisecondsSince
-        timings.total = timings.deskew + timings.recognize
+        timings.total = timings.cleanUp + timings.deskew + timings.recognize
         return OCRResult(segments: segments, rotation: rotation, skew: skew,
                          width: Double(pix.width) * scale, height: Double(pix.height) * scale,
                          timings: timings)
     }
 
-    /// Degrees clockwise that turn the image upright (0 when unsure or when OSD is missing).
-    private func detectRotation(_ pix: Pix, dpi: Double, minimumConfidence: Double) -> Int {
-        guard let osd = osdEngine() else { return 0 }
+    /// Applies `mode` to the page image in place (an image Leptonica cannot process is left
+    /// as it is).
+    static func clean(_ pix: Pix, mode: CleanUp, despeckle: Bool, dpi: Double) {
+        guard pix.depth == 8 else { return }  // a 1-bit page is already clean of paper tone
+        switch mode {
+        case .off:
+            return
+        case .normalize:
+            pix.replace { pixBackgroundNormSimple($0, nil, nil) }
+        case .binarize:
+            // Tiles of about 1/6 inch hold paper around any stroke; the background is brought to
+            // 255, then one Otsu threshold over the flattened page.
+            let tile = Int32(max(10, dpi / 6))
+            pix.replace { pixOtsuThreshOnBackgroundNorm($0, nil, tile, tile, 100, 50, 255, 2, 2, 0.1, nil) }
+        case .sauvola:
+            pix.replace { pixSauvolaOnContrastNorm($0, 130, nil, nil) }
+        }
+        if despeckle && pix.depth == 1 {
+            // Marks under a quarter of a full stop's size (about 0.25 pt) in both directions.
+            let size = Int32(max(2, dpi / 150))
+            pix.replace { pixSelectBySize($0, size + 1, size + 1, 8, Int32(L_SELECT_IF_EITHER), Int32(L_SELECT_IF_GTE), nil) }
+        }
+    }
+
+    /// Paints white over every dark horizontal or vertical run at least 3/4 inch long (and the
+    /// pixel around it, for the grey edge of the line). No letter is that long; rules, streaks
+    /// and dropout lines are.
+    static func eraseLines(_ pix: Pix, dpi: Double) {
+        guard pix.depth == 8 || pix.depth == 1 else { return }
+        let length = Int32(max(20, dpi * 0.75))
+        guard let binary = pix.depth == 8 ? pixThresholdToBinary(pix.pointer, 150) : pixCopy(nil, pix.pointer) else { return }
+        let ink = Pix(owning: binary)
+        guard let horizontal = pixOpenBrick(nil, ink.pointer, length, 1),
+              let vertical = pixOpenBrick(nil, ink.pointer, 1, length) else { return }
+        let lines = Pix(owning: horizontal)
+        let columns = Pix(owning: vertical)
+        pixOr(lines.pointer, lines.pointer, columns.pointer)
+        lines.replace { pixDilateBrick(nil, $0, 3, 3) }
+        pixPaintThroughMask(pix.pointer, lines.pointer, 0, 0, pix.depth == 8 ? 255 : 0)
+    }
+
+    /// Degrees clockwise that turn the image upright by OSD, and whether OSD is at least
+    /// `minimumConfidence` sure of it ((0, false) when OSD fails or is missing).
+    private func detectRotation(_ pix: Pix, dpi: Double, minimumConfidence: Double) -> (turn: Int, sure: Bool) {
+        guard let osd = osdEngine() else { return (0, false) }
         // OSD needs only the shapes of characters: a 150 dpi copy is enough and much faster.
         let factor = Float(min(1, 150 / dpi))
         let small = factor < 0.99 ? pixScale(pix.pointer, factor, factor) : nil
@@ -236,7 +359,14 @@ public final class TesseractEngine {
             var p = small
             if p != nil { pixDestroy(&p) }
         }
-        let target = small ?? pix.pointer
+        // Grey, yellowed or unevenly lit paper and lid shadows confuse OSD's own threshold:
+        // it sees the page's own paper level flattened to one value.
+        let flat = pixBackgroundNormSimple(small ?? pix.pointer, nil, nil)
+        defer {
+            var p = flat
+            if p != nil { pixDestroy(&p) }
+        }
+        let target = flat ?? small ?? pix.pointer
         pixSetResolution(target, Int32(dpi * Double(factor)), Int32(dpi * Double(factor)))
         TessBaseAPISetImage2(osd, target)
         TessBaseAPISetSourceResolution(osd, Int32(dpi * Double(factor)))
@@ -246,10 +376,10 @@ public final class TesseractEngine {
         var scriptConfidence: Float = 0
         let ok = TessBaseAPIDetectOrientationScript(osd, &degrees, &confidence, &script, &scriptConfidence)
         TessBaseAPIClear(osd)
-        guard ok != 0, Double(confidence) >= minimumConfidence else { return 0 }
+        guard ok != 0 else { return (0, false) }
         // Tesseract reports the counter-clockwise turn that makes the page upright (a page
         // scanned turned 90° counter-clockwise reads 270); return the clockwise equivalent.
-        return (360 - (Int(degrees) % 360 + 360) % 360) % 360
+        return ((360 - (Int(degrees) % 360 + 360) % 360) % 360, Double(confidence) >= minimumConfidence)
     }
 
     private func osdEngine() -> OpaquePointer? {

@@ -10,7 +10,7 @@ import Glibc
 /// Linux loses file names that are not UTF-8, and such files must still be imported.
 public enum FileIntake {
     /// Files named directly are taken whatever their extension; folders are walked
-    /// recursively (hidden entries skipped) for `*.pdf` in any case. Paths that do not exist
+    /// recursively (hidden entries skipped) for `*.pdf`, `*.tif(f)`, `*.png` and `*.jp(e)g` in any case. Paths that do not exist
     /// are returned as problems.
     public static func candidates(_ paths: [RawPath]) -> (files: [RawPath], problems: [String]) {
         var files: [RawPath] = []
@@ -48,11 +48,20 @@ public enum FileIntake {
             guard child.withCString({ stat($0, &info) }) == 0 else { continue }
             if (info.st_mode & S_IFMT) == S_IFDIR {
                 walk(child, into: &found, problems: &problems, depth: depth + 1)
-            } else if (info.st_mode & S_IFMT) == S_IFREG, name.count > 4,
-                      String(decoding: name.suffix(4), as: UTF8.self).lowercased() == ".pdf" {
+            } else if (info.st_mode & S_IFMT) == S_IFREG, Self.isScanName(name) {
                 found.append(child)
             }
         }
+    }
+
+    /// Names a folder walk picks up: PDFs and the image formats scans arrive in (the reader then
+    /// goes by content: a JPEG named .pdf is read as a JPEG).
+    static let scanExtensions = ["pdf", "tif", "tiff", "png", "jpg", "jpeg"]
+
+    static func isScanName(_ name: [UInt8]) -> Bool {
+        guard let dot = name.lastIndex(of: UInt8(ascii: ".")) else { return false }
+        let ext = String(decoding: name[(dot + 1)...], as: UTF8.self).lowercased()
+        return scanExtensions.contains(ext)
     }
 
     /// The SHA-256 and size of the file at `path`, read in 1 MB chunks.

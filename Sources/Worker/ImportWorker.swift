@@ -42,6 +42,8 @@ public struct DocumentOutcome: Sendable {
 public enum WorkerEvent: Sendable {
     case started(documentId: Int64, path: String, resumedPages: Int)
     case page(documentId: Int64, number: Int, failed: String?)
+    /// The page was read, with something to know (e.g. read at a lower resolution to fit the limit).
+    case warning(documentId: Int64, number: Int, message: String)
     case finished(DocumentOutcome)
     case released(documentId: Int64)
 }
@@ -140,6 +142,9 @@ public final class ImportWorker {
                         model?.submit(page, documentId: job.documentId, path: path, lease: lease(job))
                         read += 1
                         onEvent(.page(documentId: job.documentId, number: page.number, failed: nil))
+                        if let warning = page.warning {
+                            onEvent(.warning(documentId: job.documentId, number: page.number, message: warning))
+                        }
                     case .failed(let error):
                         try database.saveFailedPage(number: error.page ?? 0, error: error.message,
                                                     documentId: job.documentId, jobId: job.jobId, owner: owner,

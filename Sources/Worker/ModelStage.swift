@@ -4,7 +4,7 @@ import Extraction
 import Foundation
 import ModelClient
 import ModelExtraction
-import PDFRendering
+import ChartReading
 import Storage
 
 /// The model half of a worker: every page goes to the model as soon as it is committed, on
@@ -138,8 +138,7 @@ public final class ModelStage: @unchecked Sendable {
     }
 
     public static func image(_ path: RawPath, page number: Int, pixels: Int) -> ModelImage? {
-        guard let document = try? PDFDocument(path: path), let page = try? document.page(number),
-              let png = try? page.pngData(maxPixels: pixels) else { return nil }
+        guard let png = try? ChartReader.pagePNG(path, page: number, maxPixels: pixels) else { return nil }
         return ModelImage(data: png, mimeType: "image/png")
     }
 }

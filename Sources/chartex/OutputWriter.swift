@@ -27,6 +27,12 @@ final class OutputWriter {
 
     /// A file or page that failed: a message on stderr; in JSON mode also an error record
     /// (and in text mode a form feed, so page positions stay aligned).
+    /// A page that was read with something to know (on stderr, naming the file and page).
+    func warning(_ message: String, file: String, page: Int) {
+        clearProgress()
+        FileHandle.standardError.write(Data("chartex: \(file): page \(page): warning: \(message)\n".utf8))
+    }
+
     func failure(_ error: ReadError) {
         clearProgress()
         FileHandle.standardError.write(Data("chartex: \(error)\n".utf8))

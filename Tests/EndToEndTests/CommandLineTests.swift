@@ -32,18 +32,33 @@ import Testing
     }
 
     @Test func badFilesAreReportedAndTheBatchGoesOn() throws {
-        let result = try chartex(["ocr", "--json", "Tests/Fixtures/jpeg-named.pdf", "Tests/Fixtures/huge-page.pdf",
-                                  "Samples/med-list-fax.pdf", "Tests/Fixtures/encrypted.pdf"])
+        // text-named.pdf is neither a PDF nor an image; huge-page.pdf's first page only fits a
+        // 1-megapixel limit at 5 dpi (too low to read: it fails), its second page is born-digital.
+        let result = try chartex(["ocr", "--json", "--max-page-megapixels", "1", "Tests/Fixtures/text-named.pdf",
+                                  "Tests/Fixtures/huge-page.pdf", "Samples/med-list-fax.pdf", "Tests/Fixtures/encrypted.pdf"])
         #expect(result.status == 65)
-        #expect(result.stderr.contains("chartex: Tests/Fixtures/jpeg-named.pdf: not a PDF"))
+        #expect(result.stderr.contains("chartex: Tests/Fixtures/text-named.pdf: not a PDF"))
         #expect(result.stderr.contains("chartex: Tests/Fixtures/huge-page.pdf: page 1:"))
+        #expect(result.stderr.contains("too low to read"))
         #expect(result.stderr.contains("Tests/Fixtures/encrypted.pdf: the PDF is encrypted"))
         let records = try result.stdout.split(separator: "\n").map {
             try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
         }
         #expect(records.count == 5)  // 2 file errors, 1 page error, 2 pages read
         #expect(records.filter { $0["error"] != nil }.count == 3)
-        #expect(records.contains { ($0["file"] as? String) == "Samples/med-list-fax.pdf" && ($0["text"] as? String)?.contains("NKDA") == true })
+        // The fax page is 8.5 x 11 in: over 1 megapixel at 300 dpi, so it is read at 103 dpi, with a warning.
+        #expect(result.stderr.contains("Samples/med-list-fax.pdf: page 1: warning: the page is 8.5 x 11.0 in"))
+        #expect(records.contains { ($0["file"] as? String) == "Samples/med-list-fax.pdf" && ($0["dpi"] as? Double) == 103
+                                   && ($0["warning"] as? String)?.contains("read at 103 dpi") == true })
+    }
+
+    @Test func anOversizedPageIsReadAtTheResolutionThatFits() throws {
+        // A 200 x 200 in page: 3,600 megapixels at 300 dpi; the default limit is 100.
+        let result = try chartex(["ocr", "--json", "--pages", "1", "Tests/Fixtures/huge-page.pdf"])
+        #expect(result.status == 0)
+        #expect(result.stderr.contains("huge-page.pdf: page 1: warning: the page is 200.0 x 200.0 in, 3600 megapixels at 300 dpi, over the limit of 100: read at 50 dpi"))
+        let record = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        #expect(record["dpi"] as? Double == 50 && record["error"] == nil)
     }
 
     @Test func passwordOpensEncryptedFiles() throws {

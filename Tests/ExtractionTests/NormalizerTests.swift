@@ -1,5 +1,5 @@
 import ChartModel
-import Extraction
+@testable import Extraction
 import Testing
 
 @Suite struct DateNormalizerTests {
@@ -177,5 +177,17 @@ func page(_ number: Int, _ lines: [String]) -> PageReading {
         #expect(extractor.extract(pages: [page(1, [])]).isEmpty)
         let facts = extractor.extract(pages: [page(1, ["Patient: Roe, Richard MRN: 42", "Allergies: NKDA"])])
         #expect(items(facts, "allergies") == [["substance": "NKDA", "noKnownAllergies": "true"]])
+    }
+}
+
+@Suite struct MisreadLabelTests {
+    @Test func aLabelMisreadByOneCharacterIsStillKnown() {
+        #expect(RulesExtractor.misreadLabel("altergies") == "allergies")
+        #expect(RulesExtractor.misreadLabel("medicatlons") == "medications")
+        #expect(RulesExtractor.misreadLabel("allergie") == "allergies")
+        // Short labels and words two edits away are not guessed.
+        #expect(RulesExtractor.misreadLabel("dote") == nil)
+        #expect(RulesExtractor.misreadLabel("alterqies") == nil)
+        #expect(RulesExtractor.misreadLabel("comments") == nil)
     }
 }

@@ -107,3 +107,50 @@ func render(_ name: String, page: Int, dpi: Double = 300) throws -> PageImage {
         #expect(!TesseractEngine.isNoise("|", confidence: 95))
     }
 }
+
+@Suite struct OrientationAndImageFormatTests {
+    static func word(_ text: String, _ w: Double, _ h: Double) -> Word {
+        Word(text: text, bbox: BoundingBox(x0: 0, y0: 0, x1: w, y1: h), conf: 95)
+    }
+
+    @Test func aReadingWithTallWordsIsSideways() {
+        let tall = (0..<6).map { _ in Self.word("Docling", 12, 60) }
+        let wide = (0..<6).map { _ in Self.word("Docling", 60, 12) }
+        #expect(TesseractEngine.readsSideways([tall]))
+        #expect(!TesseractEngine.readsSideways([wide]))
+        #expect(!TesseractEngine.readsSideways([Array(tall.prefix(4))]))  // too few words to judge
+        // Short words can be square or tall on an upright page: they do not count.
+        #expect(!TesseractEngine.readsSideways([wide + (0..<20).map { _ in Self.word("I", 3, 12) }]))
+        // The score of a sideways reading counts none of its vertical words.
+        #expect(TesseractEngine.readingScore([tall]) == 0)
+        #expect(TesseractEngine.readingScore([wide]) > 35)
+    }
+
+    @Test func formatsAreToldByContent() {
+        #expect(ImageFormat(header: [0x49, 0x49, 0x2A, 0x00, 8, 0, 0, 0]) == .tiff)
+        #expect(ImageFormat(header: [0x4D, 0x4D, 0x00, 0x2A]) == .tiff)
+        #expect(ImageFormat(header: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) == .png)
+        #expect(ImageFormat(header: [0xFF, 0xD8, 0xFF, 0xE0]) == .jpeg)
+        #expect(ImageFormat(header: Array("%PDF-1.7".utf8)) == nil)
+        #expect(ImageFormat(header: []) == nil)
+    }
+
+    @Test func exifOrientationAndTIFFPagesAreParsed() {
+        // A JPEG start with one APP1 Exif segment (big-endian TIFF, one IFD entry 0x0112 = 6).
+        let tiff: [UInt8] = [0x4D, 0x4D, 0x00, 0x2A, 0, 0, 0, 8, 0, 1, 0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, 6, 0, 0, 0, 0, 0, 0, 0, 0]
+        let app1 = Array("Exif".utf8) + [0, 0] + tiff
+        let length = app1.count + 2
+        let jpeg: [UInt8] = [0xFF, 0xD8, 0xFF, 0xE1, UInt8(length >> 8), UInt8(length & 0xFF)] + app1 + [0xFF, 0xDA, 0, 2]
+        #expect(EXIF.orientation(ofJPEG: jpeg) == 6)
+        #expect(EXIF.orientation(ofJPEG: [0xFF, 0xD8, 0xFF, 0xDA, 0, 2]) == nil)
+        // Two chained directories (little-endian), then a chain that loops back on itself.
+        var two: [UInt8] = [0x49, 0x49, 0x2A, 0x00, 8, 0, 0, 0]
+        two += [0, 0, 14, 0, 0, 0]  // IFD at 8: no entries, next at 14
+        two += [0, 0, 0, 0, 0, 0]   // IFD at 14: no entries, last
+        #expect(TIFFDirectory.pageCount(two) == 2)
+        var loop = two
+        loop[16] = 8  // the second directory points back at the first
+        #expect(TIFFDirectory.pageCount(loop) == 2)
+        #expect(TIFFDirectory.pageCount([0x49, 0x49, 0x2A, 0x00, 200, 0, 0, 0]) == nil)
+    }
+}

@@ -1,4 +1,5 @@
 import Answering
+import ChartReading
 import ArgumentParser
 import ChartModel
 import Foundation
@@ -110,7 +111,7 @@ extension Chartex {
             let png: Data
             do {
                 guard let path = uri.flatMap(RawPath.init(uri:)) else { throw PDFRenderingError.fileNotFound(file: record.fileName) }
-                png = try PDFDocument(path: path).page(number).pngData(maxPixels: configuration.imagePixels)
+                png = try ChartReader.pagePNG(path, page: number, maxPixels: configuration.imagePixels)
             } catch {
                 throw CommandFailure(message: "cannot render \(record.fileName) page \(number): \(error)", exitCode: ExitStatus.inputFailed)
             }

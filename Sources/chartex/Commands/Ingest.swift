@@ -178,6 +178,9 @@ final class WorkerProgress: @unchecked Sendable {
                 } else {
                     status("document \(id): page \(number)")
                 }
+            case .warning(let id, let number, let message):
+                clear()
+                FileHandle.standardError.write(Data("chartex: \(currentPath) (document \(id)): page \(number): warning: \(message)\n".utf8))
             case .finished(let outcome):
                 if outcome.status == .failed || outcome.status == .partial {
                     clear()

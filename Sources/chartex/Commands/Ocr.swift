@@ -16,7 +16,7 @@ extension Chartex {
                 to stderr, naming the file and page; the other pages and files go on.
                 """)
 
-        @Argument(help: "PDF files to read.")
+        @Argument(help: "PDF files, or scans as TIFF (multi-page, fax G3/G4), PNG or JPEG images (told apart by content).")
         var files: [String]
 
         @Flag(help: "Print one JSON object per page (JSON Lines).")
@@ -45,6 +45,7 @@ extension Chartex {
                     try reader.read(.path(RawPath.argument(file)), options: options) { outcome in
                         switch outcome {
                         case .read(let page):
+                            if let warning = page.warning { output.warning(warning, file: file, page: page.number) }
                             output.page(page, file: file)
                         case .failed(let error):
                             failures += 1

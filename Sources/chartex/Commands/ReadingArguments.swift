@@ -29,6 +29,15 @@ struct ReadingArguments: ParsableArguments {
     @Option(help: "Page orientation: auto (check pages that read poorly), always (check every page) or off.")
     var orientation: OrientationMode = .auto
 
+    @Option(help: "Clean-up before OCR: off, normalize (flatten the paper), binarize (normalize, then one threshold) or sauvola.")
+    var cleanUp: CleanUp = .normalize
+
+    @Flag(help: "Remove specks after a clean-up that binarises.")
+    var despeckle = false
+
+    @Flag(inversion: .prefixedNo, help: "Erase straight lines over 3/4 inch (table rules, fax streaks) before OCR.")
+    var eraseLines = false
+
     @Flag(help: "Do not straighten skewed pages.")
     var noDeskew = false
 
@@ -59,6 +68,9 @@ struct ReadingArguments: ParsableArguments {
         options.forceOCR = forceOcr
         options.ocr.orientation = orientation
         options.ocr.deskew = !noDeskew
+        options.ocr.cleanUp = cleanUp
+        options.ocr.despeckle = despeckle
+        options.ocr.eraseLines = eraseLines
         options.ocr.timeLimit = pageTimeLimit
         options.memoryBudgetMegabytes = memoryBudget
         return options
@@ -72,3 +84,4 @@ struct ReadingArguments: ParsableArguments {
 }
 
 extension OrientationMode: ExpressibleByArgument {}
+extension CleanUp: ExpressibleByArgument {}
