@@ -43,7 +43,8 @@ let package = Package(
         // JSON Schema (draft 2020-12) validation with JSON Pointer errors.
         .target(name: "Validation", swiftSettings: swiftSettings),
         // Normalisers and parsers for extraction: dates, units, flags, ranges, sigs.
-        .target(name: "Extraction", dependencies: ["ChartModel", "Validation"], resources: [.copy("../../Schemas")],
+        .target(name: "Layout", dependencies: ["ChartModel"], swiftSettings: swiftSettings),
+        .target(name: "Extraction", dependencies: ["ChartModel", "Layout", "Validation"], resources: [.copy("../../Schemas")],
                 swiftSettings: swiftSettings),
         // The model client: OpenAI-compatible / Ollama chat completions, constrained JSON,
         // retries, vision detection, and the local llama-server it can start.
@@ -83,7 +84,7 @@ let package = Package(
                     swiftSettings: swiftSettings),
         .testTarget(name: "OCRTests", dependencies: ["OCR", "PDFRendering", "ChartModel"],
                     swiftSettings: swiftSettings),
-        .testTarget(name: "ExtractionTests", dependencies: ["Extraction", "ChartModel"], swiftSettings: swiftSettings),
+        .testTarget(name: "ExtractionTests", dependencies: ["Extraction", "Layout", "ChartModel"], swiftSettings: swiftSettings),
         .testTarget(name: "AnsweringTests", dependencies: ["Answering"], swiftSettings: swiftSettings),
         // Helpers shared by the test targets: the chartex runner and the fault-injecting model server.
         .target(name: "TestSupport", dependencies: ["ModelClient", "Validation"], path: "Tests/TestSupport",

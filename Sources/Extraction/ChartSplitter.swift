@@ -26,9 +26,11 @@ public struct ChartSplitter: Sendable {
         ("discharge-summary", ["discharge summary"]),
         ("lab-report", ["laboratory report", "lab results", "lab report", "laboratory results", "pathology report"]),
         ("medication-list", ["medication list", "current medication list", "medication reconciliation", "medications list"]),
-        ("immunization-record", ["immunization record", "vaccination record", "immunization history"]),
+        ("immunization-record", ["immunization record", "vaccination record", "immunization history", "vaccination history",
+                                 "immunization report", "vaccine record"]),
         ("face-sheet", ["face sheet", "patient face sheet", "registration"]),
-        ("progress-note", ["progress note", "office visit note", "visit note", "clinic note", "office note", "soap note"]),
+        ("progress-note", ["progress note", "office visit note", "visit note", "clinic note", "office note", "soap note",
+                           "office visit", "clinic visit"]),
         ("referral-letter", ["referral", "dear dr", "re:"]),
     ]
 
@@ -43,13 +45,7 @@ public struct ChartSplitter: Sendable {
                 continue
             }
             let top = page.lines.filter { $0.bbox.y0 < page.height * 0.4 }.map { $0.text.lowercased() }
-            var type = "unknown"
-            search: for (candidate, phrases) in Self.titles {
-                for line in top where phrases.contains(where: { line.hasPrefix($0) || line == $0 || (line.contains($0) && line.count < $0.count + 12) }) {
-                    type = candidate
-                    break search
-                }
-            }
+            var type = Self.titleType(top) ?? "unknown"
             let pageOfN = page.text.firstMatch(of: /(?i)page\s+(\d+)\s+of\s+(\d+)/).map { Int($0.1) ?? 0 }
             if type != "unknown" || segment < 0 || pageOfN == 1 {
                 segment += 1
@@ -86,6 +82,29 @@ public struct ChartSplitter: Sendable {
             }
         }
         return result
+    }
+
+    /// The document type its title names: the first of the top lines (lowercased, in reading
+    /// order) that holds a known title. The topmost wins, so a section heading further down
+    /// ("Current medications:") does not retitle a note.
+    static func titleType(_ top: [String]) -> String? { title(in: top)?.type }
+
+    /// The document type and the index of the line that names it.
+    static func title(in top: [String]) -> (type: String, line: Int)? {
+        for (index, line) in top.enumerated() {
+            for (candidate, phrases) in titles
+            where phrases.contains(where: { line.hasPrefix($0) || line == $0 || (line.contains($0) && line.count < $0.count + 12) }) {
+                return (candidate, index)
+            }
+        }
+        return nil
+    }
+
+    /// The encounter a document of this type records ("laboratory" for a lab report).
+    static func encounterType(_ documentType: String) -> String? {
+        ["progress-note": "office visit", "lab-report": "laboratory", "medication-list": "medication review",
+         "immunization-record": "immunization record", "referral-letter": "referral",
+         "discharge-summary": "inpatient admission"][documentType]
     }
 
     static func key(_ value: String) -> String {

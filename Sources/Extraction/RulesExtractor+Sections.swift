@@ -175,20 +175,25 @@ extension RulesExtractor {
 
     // MARK: - Vitals
 
+    /// Vital signs as charts print them: abbreviated or spelled out, with a colon, an equals
+    /// sign or a word between name and value ("BP 132/84", "Blood pressure: 132/84 mmHg",
+    /// "blood pressure was 132/84", "a pulse of 81 bpm"). Matched without regard to case.
+    static let vitalLink = #"\s*(?::|=|\bwas\b|\bof\b|\bis\b|\bmeasured\b)?\s*"#
     static let vitalPatterns: [(name: String, pattern: String, unit: String?)] = [
-        ("blood pressure", #"\b(?:BP|Blood Pressure)\s*:?\s*(\d{2,3}/\d{2,3})(?:\s*mmHg)?"#, "mmHg"),
-        ("heart rate", #"\b(?:HR|P|Pulse|Heart Rate)\s*:?\s*(\d{2,3})\b(?:\s*bpm)?"#, "bpm"),
-        ("respiratory rate", #"\b(?:RR|Resp|Respiratory Rate)\s*:?\s*(\d{1,2})\b"#, "/min"),
-        ("temperature", #"\b(?:Temp|T)\s*:?\s*(\d{2,3}(?:\.\d)?)\s*°?\s*([FC])\b"#, nil),
-        ("oxygen saturation", #"\b(?:SpO2|O2 Sat|Sat)\s*:?\s*(\d{2,3})\s*%"#, "%"),
-        ("weight", #"\b(?:Wt|Weight)\s*:?\s*(\d{2,3}(?:\.\d+)?)\s*(kg|lb|lbs)\b"#, nil),
-        ("height", #"\b(?:Ht|Height)\s*:?\s*(\d{2,3}(?:\.\d+)?)\s*(cm|in)\b"#, nil),
+        ("blood pressure", #"\b(?:BP|Blood Pressure|B/P)"# + vitalLink + #"(\d{2,3}/\d{2,3})(?:\s*mmHg)?"#, "mmHg"),
+        ("heart rate", #"\b(?:HR|P|Pulse|Pulse Rate|Heart Rate)"# + vitalLink + #"(\d{2,3})\b(?:\s*bpm)?"#, "bpm"),
+        ("respiratory rate", #"\b(?:RR|Resp|Respirations|Respiratory Rate)"# + vitalLink + #"(\d{1,2})\b"#, "/min"),
+        ("temperature", #"\b(?:Temp|T|Temperature)"# + vitalLink + #"(\d{2,3}(?:\.\d)?)\s*°?\s*([FC])\b"#, nil),
+        ("oxygen saturation", #"\b(?:SpO2|O2 Sat|Sat|O2 Saturation|Oxygen Saturation|Pulse Ox)"# + vitalLink
+            + #"(\d{2,3})\s*%"#, "%"),
+        ("weight", #"\b(?:Wt|Weight)"# + vitalLink + #"(\d{2,3}(?:\.\d+)?)\s*(kg|lb|lbs)\b"#, nil),
+        ("height", #"\b(?:Ht|Height)"# + vitalLink + #"(\d{2,3}(?:\.\d+)?)\s*(cm|in)\b"#, nil),
     ]
 
     func readVitals(_ line: Line, date: String?, into builder: inout Builder) {
         let text = line.text
         for (name, pattern, fixedUnit) in Self.vitalPatterns {
-            guard let regex = try? NSRegularExpression(pattern: pattern),
+            guard let regex = try? NSRegularExpression(pattern: pattern, options: [.caseInsensitive]),
                   let match = regex.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)),
                   let valueRange = Range(match.range(at: 1), in: text), let whole = Range(match.range, in: text) else { continue }
             let raw = String(text[valueRange])

@@ -1,5 +1,6 @@
 import ChartModel
 import Foundation
+import Layout
 
 /// The layout-aware rules extractor: reads a document's pages (words with boxes, in row
 /// order) and returns facts with their evidence. No model involved.
@@ -78,6 +79,7 @@ public struct RulesExtractor: Sendable {
             if reason == nil, confidence < minimumConfidence, !words.isEmpty {
                 reason = "OCR confidence \(Int(confidence)) is below \(Int(minimumConfidence))"
             }
+            if reason == nil { reason = FactChecks.problem(group: group, field: field, value: value) }
             facts.append(ExtractedFact(group: group, item: item, field: field, raw: raw, value: value, page: line.page,
                                        bbox: words.isEmpty ? nil : line.box(words), sourceText: line.text,
                                        ocrConfidence: confidence, status: reason == nil ? "verified" : "needs_review",
@@ -95,12 +97,37 @@ public struct RulesExtractor: Sendable {
     public func extract(pages: [PageReading]) -> [ExtractedFact] {
         var builder = Builder(minimumConfidence: minimumConfidence)
         var patientItem: Int?
+        var carried: String?
+        var documentType: (type: String, text: String, box: BoundingBox, page: Int)?
+        var pageTypes: [Int: (type: String, text: String, box: BoundingBox, page: Int)] = [:]
         for page in pages where !page.isBlank {
             var section = Section.none
+            // The document's date (a lab report's collection date, a note's visit date) holds
+            // on its later pages until a page prints its own.
             var context = PageContext()
+            context.encounterDate = carried
+            let top = page.lines.filter { $0.bbox.y0 < page.height * 0.4 }
+            if let title = ChartSplitter.title(in: top.map { $0.text.lowercased() }) {
+                documentType = (title.type, top[title.line].text, top[title.line].bbox, page.number)
+            }
+            if let documentType { pageTypes[page.number] = documentType }
+            defer { carried = context.encounterDate }
+            let lineWords = page.lines.map { Array(page.words[$0.words]) }
+            let tables = Dictionary(TableFinder.tables(in: lineWords, isHeading: { Self.heading($0) != nil })
+                .map { ($0.headerLine, $0) }, uniquingKeysWith: { first, _ in first })
+            var tableLines = Set<Int>()
             for (index, line) in page.lines.enumerated() {
-                let words = Array(page.words[line.words])
+                if tableLines.contains(index) { continue }
+                let words = lineWords[index]
                 var view = Line(page: page.number, words: words)
+                // A table: its rows read by their columns, in the section it sits in.
+                if let table = tables[index], case let kind = Self.tableKind(table, section: section), kind != .unknown {
+                    section = Self.section(for: kind, current: section)
+                    readTable(table, kind: kind, words: lineWords, page: page.number, stopped: section == .stoppedMedications,
+                              context: &context, into: &builder)
+                    tableLines.formUnion(table.lines)
+                    continue
+                }
                 // Running headers and footers ("Page 1 of 2", "Printed …", "CONFIDENTIAL") sit in
                 // the top and bottom margins: they end a section and hold no facts of their own.
                 if line.bbox.y1 < page.height * 0.06 || line.bbox.y0 > page.height * 0.92 {
@@ -136,7 +163,20 @@ public struct RulesExtractor: Sendable {
                 readSection(section, view, context: &context, into: &builder)
             }
         }
+        Self.addEncounterTypes(&builder, types: pageTypes)
         return Self.mergeRepeatedLabs(builder.facts)
+    }
+
+    /// Each encounter's type, from the title of the document whose page created it ("PROGRESS
+    /// NOTE" records an office visit); its evidence is the title line.
+    static func addEncounterTypes(_ builder: inout Builder, types: [Int: (type: String, text: String, box: BoundingBox, page: Int)]) {
+        for fact in builder.facts where fact.group == "encounters" && fact.field == "date" {
+            guard !builder.facts.contains(where: { $0.group == "encounters" && $0.item == fact.item && $0.field == "type" }),
+                  let title = types[fact.page], let type = ChartSplitter.encounterType(title.type) else { continue }
+            builder.facts.append(ExtractedFact(group: "encounters", item: fact.item, field: "type", raw: title.text, value: type,
+                                               page: title.page, bbox: title.box, sourceText: title.text,
+                                               ocrConfidence: fact.ocrConfidence, status: "verified", reviewReason: nil))
+        }
     }
 
     /// The same lab on the same date reported twice in a chart (a note's "recent labs" and
@@ -225,6 +265,18 @@ public struct RulesExtractor: Sendable {
                 // Table headers ("Test Name Result Units…") start a labs section as a whole line.
                 return (section, date, parts.count > 1 ? rest : "")
             }
+        }
+        // A short heading that starts with a known one ("Vitals Today", "Medications Prior to
+        // Visit"): a line of at most five words, no digits, no colon inside.
+        let headWords = head.split(separator: " ")
+        if parts.count == 1 || rest.isEmpty, headWords.count <= 5, !head.contains(where: \.isNumber) {
+            var best: (Section, Int)?
+            for (section, names) in headings {
+                for name in names where name.count >= 4 && head.hasPrefix(name + " ") && name.count > (best?.1 ?? 0) {
+                    best = (section, name.count)
+                }
+            }
+            if let best { return (best.0, date, "") }
         }
         // Table header rows: "Test Result Flag Units Reference Range", "Medication Strength…", "Vaccine Date Given…".
         let first = lower.split(separator: " ").first.map(String.init) ?? ""

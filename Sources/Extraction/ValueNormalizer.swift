@@ -27,7 +27,7 @@ public enum ValueNormalizer {
 
     /// The canonical spelling of a unit, or the unit as printed when it is not known.
     public static func unit(_ text: String) -> String {
-        let trimmed = text.trimmingCharacters(in: CharacterSet.whitespaces.union(CharacterSet(charactersIn: ".,;:")))
+        let trimmed = text.trimmingCharacters(in: CharacterSet.whitespaces.union(CharacterSet(charactersIn: ".,;:_|'`")))
         let key = trimmed.lowercased()
         if let known = units[key] { return known }
         // OCR reads the ^ of x10^3/uL as %, 4 or nothing.
@@ -41,7 +41,7 @@ public enum ValueNormalizer {
     /// H or L from the ways reports flag a value (H, HI, HIGH, High, ↑, L, LO, LOW, ↓,
     /// with or without parentheses or asterisks), or nil.
     public static func flag(_ text: String) -> String? {
-        let key = text.trimmingCharacters(in: CharacterSet(charactersIn: " ()[]*!")).uppercased()
+        let key = text.trimmingCharacters(in: CharacterSet(charactersIn: " ()[]*!'`\"")).uppercased()
         switch key {
         case "H", "HI", "HIGH", "↑", "HH", "CRIT HIGH", "CRITICAL HIGH": return "H"
         case "L", "LO", "LOW", "↓", "LL", "CRIT LOW", "CRITICAL LOW": return "L"
@@ -103,8 +103,10 @@ public enum LabPlausibility {
         if value > scale * 20 || (range.low.map { $0 > 0 && value > 0 && value < $0 / 20 } ?? false) {
             return "\(printed) is implausibly far from the reference range"
         }
-        // A value without a decimal point that lands inside the range once one is restored.
-        if !printed.contains("."), value >= 10, range.flag(for: value) != nil {
+        // A value without a decimal point that lands inside the range once one is restored, and
+        // is at least three times the range's top (a lost point multiplies by 10 or more; a
+        // value just above its range is ordinary, and a range from 0 holds every tenth).
+        if !printed.contains("."), value >= 10, range.flag(for: value) != nil, value >= 3 * (range.high ?? .infinity) {
             for divisor in [10.0, 100.0, 1000.0] where range.flag(for: value / divisor) == nil && range.low != nil {
                 return "\(printed) may have lost its decimal point (\(value / divisor) would be in range)"
             }

@@ -1,0 +1,59 @@
+import Foundation
+
+/// Checks a value against what its field can hold, before it may be stored `verified`.
+///
+/// Precision before recall: the rules read values from structure, and structure can be wrong (a
+/// wrapped line, a heading read as an item, a grid cell that swallowed the next label). A value
+/// that fails its type's check is still stored, as `needs_review` with the reason.
+enum FactChecks {
+    static let sentenceWords: Set<String> = ["was", "were", "is", "are", "has", "have", "had", "with", "reviewed", "patient",
+                                             "the", "and", "on", "for", "to", "of", "in", "at", "by", "from", "this", "that",
+                                             "yes", "no", "not", "please", "denies", "reports"]
+    static let flagWords: Set<String> = ["h", "l", "high", "low", "hi", "lo", "abnormal", "critical"]
+
+    /// Why `value` cannot be a `field` of `group`, or nil when it passes.
+    static func problem(group: String, field: String, value: String) -> String? {
+        let words = value.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
+        let lower = words.map { $0.lowercased().trimmingCharacters(in: .punctuationCharacters) }
+        if ["date", "birthDate", "endDate"].contains(field) {
+            return value.range(of: #"^\d{4}-\d{2}-\d{2}$"#, options: .regularExpression) == nil
+                ? "the date \"\(value)\" does not parse" : nil
+        }
+        switch (group, field) {
+        case ("labs", "name"):
+            if words.contains(where: { RulesExtractor.isValue($0.trimmingCharacters(in: CharacterSet(charactersIn: ".,;"))) }) {
+                return "the test name holds a number (a result?)"
+            }
+            if words.contains(where: { DateNormalizer().normalize($0) != nil && $0.contains(where: \.isNumber) }) {
+                return "the test name holds a date"
+            }
+            if let last = lower.last, flagWords.contains(last), words.count > 1 { return "the test name holds a flag" }
+            if let first = value.first, "([{".contains(first) { return "the test name starts with a bracket" }
+            if words.count > 6 || lower.filter(sentenceWords.contains).count >= 2 { return "the test name reads as a sentence" }
+        case ("medications", "name"):
+            if words.count > 6 || lower.filter(sentenceWords.contains).count >= 2 { return "the drug name reads as a sentence" }
+            if let first = lower.first, sentenceWords.contains(first) { return "the drug name starts with \"\(words[0])\"" }
+            if words.contains(where: { DateNormalizer().normalize($0) != nil && $0.contains(where: \.isNumber) }) {
+                return "the drug name holds a date"
+            }
+        case ("allergies", "substance"):
+            if value.contains(where: { ":[]?".contains($0) }) || words.count > 5
+                || lower.filter(sentenceWords.contains).count >= 2 {
+                return "the substance reads as a sentence, not a substance"
+            }
+        case ("problems", "name"):
+            if let first = value.first, first.isLowercase { return "starts in lower case: the tail of a wrapped line?" }
+            if words.count == 1, value == value.uppercased(), value.count >= 4 { return "a single capitalised word: a heading?" }
+            if words.count > 12 { return "the problem reads as a paragraph" }
+        case ("patient", "name"):
+            if value.contains(":") || value.contains(where: \.isNumber) || words.count > 5 {
+                return "the name holds a label or number: the grid cell may have swallowed the next field"
+            }
+        case ("immunizations", "vaccine"):
+            if words.count > 9 || lower.filter(sentenceWords.contains).count >= 2 { return "the vaccine reads as a sentence" }
+        default:
+            break
+        }
+        return nil
+    }
+}
