@@ -44,7 +44,8 @@ let package = Package(
         .target(name: "Validation", swiftSettings: swiftSettings),
         // Normalisers and parsers for extraction: dates, units, flags, ranges, sigs.
         .target(name: "Layout", dependencies: ["ChartModel"], swiftSettings: swiftSettings),
-        .target(name: "Extraction", dependencies: ["ChartModel", "Layout", "Validation"], resources: [.copy("../../Schemas")],
+        .target(name: "Extraction", dependencies: ["ChartModel", "Layout", "Validation"],
+                resources: [.copy("../../Schemas"), .copy("Vocabulary")],
                 swiftSettings: swiftSettings),
         // The model client: OpenAI-compatible / Ollama chat completions, constrained JSON,
         // retries, vision detection, and the local llama-server it can start.

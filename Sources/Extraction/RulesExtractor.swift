@@ -116,7 +116,19 @@ public struct RulesExtractor: Sendable {
             let tables = Dictionary(TableFinder.tables(in: lineWords, isHeading: { Self.heading($0) != nil })
                 .map { ($0.headerLine, $0) }, uniquingKeysWith: { first, _ in first })
             var tableLines = Set<Int>()
+            var sectionAt: [Section] = Array(repeating: .none, count: page.lines.count)
+            let heights = page.lines.map(\.bbox.height).sorted()
+            let typicalHeight = heights.isEmpty ? 0 : heights[heights.count / 2]
+            defer {
+                // Narrative paragraphs, wrapped lines joined: what their sentences state.
+                for paragraph in Self.paragraphs(lineWords, skip: tableLines)
+                where paragraph.allSatisfy({ [.none, .plan].contains(sectionAt[$0]) }) {
+                    let joined = Line(page: page.number, words: paragraph.flatMap { lineWords[$0] })
+                    readProse(joined, date: context.encounterDate, into: &builder)
+                }
+            }
             for (index, line) in page.lines.enumerated() {
+                defer { sectionAt[index] = section }
                 if tableLines.contains(index) { continue }
                 let words = lineWords[index]
                 var view = Line(page: page.number, words: words)
@@ -134,8 +146,24 @@ public struct RulesExtractor: Sendable {
                     section = .none
                     continue
                 }
-                if context.facility == nil, index < 4, let name = Self.letterhead(view.text) {
+                if context.facility == nil, index < 4,
+                   let name = Self.letterhead(view.text) ?? (line.bbox.height >= typicalHeight * 1.25 ? Self.titleCaseLetterhead(view.text) : nil) {
                     context.facility = (view.text, name, view)
+                }
+                // A letter's signature: the line after "Sincerely," names its author.
+                if Self.isClosing(view.text) {
+                    context.expectSigner = true
+                    continue
+                }
+                if context.expectSigner {
+                    context.expectSigner = false
+                    let text = view.text
+                    if text.split(separator: " ").count <= 6, !text.contains(where: \.isNumber), text.contains(where: \.isLetter),
+                       let item = builder.facts.last(where: { $0.group == "encounters" && $0.field == "date" })?.item,
+                       !builder.facts.contains(where: { $0.group == "encounters" && $0.item == item && $0.field == "provider" }) {
+                        builder.add("encounters", item, "provider", raw: text, value: text, line: view, words: 0..<view.words.count)
+                        continue
+                    }
                 }
                 if let heading = Self.heading(view.text) {
                     section = heading.section
@@ -246,6 +274,24 @@ public struct RulesExtractor: Sendable {
         var headingDate: String?
         var sectionDate: String?
         var columnDates: [String] = []
+        /// The line before was a letter's closing ("Sincerely,"): the next names its author.
+        var expectSigner = false
+    }
+
+    /// "Sincerely,", "Kind regards," and the other ways a letter closes before its signature.
+    static func isClosing(_ text: String) -> Bool {
+        let key = text.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: " ,.;"))
+        return ["sincerely", "sincerely yours", "yours sincerely", "regards", "kind regards", "best regards", "warm regards",
+                "respectfully", "yours truly", "very truly yours", "with regards", "thank you"].contains(key)
+    }
+
+    /// A letterhead printed larger than the text in title case ("Glen Arbor Primary Care").
+    static func titleCaseLetterhead(_ text: String) -> String? {
+        let words = text.split(separator: " ")
+        guard words.count >= 2, words.count <= 7, !text.contains(where: \.isNumber), !text.contains(":"),
+              words.allSatisfy({ $0.first?.isUppercase == true || ["of", "and", "the", "&"].contains($0) }),
+              !words.contains(where: { titleWords.contains($0.lowercased()) }) else { return nil }
+        return text
     }
 
     /// A heading line: its section, an optional date in it ("Recent Labs (10/28/2026):") and
@@ -295,7 +341,7 @@ public struct RulesExtractor: Sendable {
 
     static let labels: [String: String] = [
         "patient": "name", "patient name": "name", "name": "name", "re": "re", "pt name": "name",
-        "patient's name": "name",
+        "patient's name": "name", "regarding": "re",
         "dob": "birthDate", "date of birth": "birthDate", "birth date": "birthDate", "birthdate": "birthDate",
         "d.o.b.": "birthDate", "d.o.b": "birthDate",
         "sex": "sex", "gender": "sex", "sex/gender": "sex",

@@ -642,7 +642,7 @@ def referral_letter(rng, f):
     p.space(8)
     name = f"{ch.first} {ch.middle}. {ch.last}"
     p.line(f"{f['re']} {name}   DOB: {ch.d(ch.birth)}   MRN: {ch.mrn}")
-    ch.facts["patient"]["sex"] = ch.sex
+    ch.facts["patient"].pop("sex")  # a letter says Mr. or Ms., not the field
     p.space(6)
     problems = sample(rng, PROBLEMS, 2)
     (drug1, s1, u1, r1), (drug2, s2, u2, r2) = sample(rng, DRUGS, 2)

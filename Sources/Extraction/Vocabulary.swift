@@ -1,0 +1,46 @@
+import Foundation
+
+/// Terminology loaded from the resource files in `Vocabulary/` (each names its source and
+/// licence in its header). Loaded once, on first use.
+public enum Vocabulary {
+    /// Drug names, generic and brand, lowercased, each with the generic it stands for.
+    public static let drugs: [String: String] = load("drugs")
+
+    /// The generic a lowercased drug name stands for, or nil when the vocabulary does not know it.
+    public static func drug(_ name: String) -> String? {
+        let key = name.lowercased().trimmingCharacters(in: .punctuationCharacters.union(.whitespaces))
+        return drugs[key]
+    }
+
+    /// Laboratory tests by their printed names and abbreviations (lowercased): LOINC code and
+    /// component.
+    public static let labs: [String: (loinc: String, component: String)] = {
+        var table: [String: (loinc: String, component: String)] = [:]
+        for (code, rest) in load("labs") {
+            let parts = rest.split(separator: "\t", maxSplits: 1).map(String.init)
+            guard parts.count == 2 else { continue }
+            for alias in parts[1].split(separator: "|") { table[String(alias)] = (code, parts[0]) }
+            table[parts[0].lowercased()] = (code, parts[0])
+        }
+        return table
+    }()
+
+    /// The LOINC code and component of a printed test name, or nil when the vocabulary does not know it.
+    public static func lab(_ name: String) -> (loinc: String, component: String)? {
+        let key = name.lowercased().trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: ":;,."))
+        return labs[key] ?? labs[key.replacingOccurrences(of: #"\s*\([^)]*\)$"#, with: "", options: .regularExpression)]
+    }
+
+    static func load(_ name: String) -> [String: String] {
+        guard let url = Bundle.module.url(forResource: name, withExtension: "tsv", subdirectory: "Vocabulary")
+            ?? Bundle.module.url(forResource: name, withExtension: "tsv"),
+              let text = try? String(contentsOf: url, encoding: .utf8) else { return [:] }
+        var table: [String: String] = [:]
+        for line in text.split(separator: "\n") where !line.hasPrefix("#") {
+            let parts = line.split(separator: "\t", maxSplits: 1)
+            guard let key = parts.first else { continue }
+            table[String(key)] = parts.count > 1 ? String(parts[1]) : String(key)
+        }
+        return table
+    }
+}

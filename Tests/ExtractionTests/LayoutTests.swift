@@ -1,0 +1,116 @@
+import ChartModel
+@testable import Extraction
+import Layout
+import Testing
+
+/// A page of table rows: each row's cells start at the given column positions (points), words
+/// inside a cell 4 pt apart, rows 14 pt apart. Lines that are a plain string span column 0.
+func tablePage(_ rows: [[String]], columns: [Double], above: [String] = []) -> PageReading {
+    var segments: [[Word]] = []
+    func words(_ text: String, from x: Double, row: Int) -> [Word] {
+        var x = x
+        return text.split(separator: " ").map { token in
+            let width = Double(token.count) * 5
+            defer { x += width + 4 }
+            return Word(text: String(token), bbox: BoundingBox(x0: x, y0: Double(80 + row * 14), x1: x + width,
+                                                               y1: Double(90 + row * 14)), conf: 95)
+        }
+    }
+    for (row, line) in above.enumerated() { segments.append(words(line, from: 40, row: row)) }
+    for (index, cells) in rows.enumerated() {
+        segments.append(zip(cells, columns).flatMap { cell, x in words(cell, from: x, row: above.count + index) })
+    }
+    let layout = PageLayout(segments: segments)
+    return PageReading(number: 1, width: 612, height: 792, pdfRotation: 0, source: .textLayer, rotation: 0, skew: 0, dpi: 72,
+                       meanConfidence: 95, text: layout.text, words: layout.words, lines: layout.lines, blocks: layout.blocks,
+                       timings: PageTimings())
+}
+
+@Suite struct LayoutTests {
+    let extractor = RulesExtractor(dates: DateNormalizer(pivotYear: 26))
+
+    func items(_ facts: [ExtractedFact], _ group: String) -> [[String: String]] {
+        var result: [Int: [String: String]] = [:]
+        for fact in facts where fact.group == group { result[fact.item, default: [:]][fact.field] = fact.value }
+        return result.keys.sorted().map { result[$0]! }
+    }
+
+    /// Header words the vocabulary does not know: the columns are typed by what they hold.
+    @Test func columnsUnderUnknownHeadersAreTypedByTheirContent() throws {
+        let page = tablePage([
+            ["Parameter", "Scale", "Observed", "Limits"],
+            ["Serum ferritin", "ng/mL", "8", "15-150"],
+            ["Hemoglobin", "g/dL", "10.9", "11.1-15.9"],
+            ["Sodium", "mmol/L", "139", "134-144"],
+        ], columns: [40, 200, 280, 360], above: ["Collected: 03/04/2026"])
+        let words = page.lines.map { Array(page.words[$0.words]) }
+        let table = try #require(TableFinder.tables(in: words).first)
+        #expect(table.columns.map(\.role) == [.name, .unit, .value, .range])
+        #expect(table.kind == .labs && table.rows.count == 3)
+        let labs = items(extractor.extract(pages: [page]), "labs")
+        #expect(labs.count == 3)
+        #expect(labs.first == ["name": "Serum ferritin", "value": "8", "unit": "ng/mL", "referenceRange": "15-150", "flag": "L",
+                               "date": "2026-03-04"])
+    }
+
+    /// A vaccine list with the date first and no header word chartex knows.
+    @Test func aListWithTheDateFirstIsReadByColumn() {
+        let page = tablePage([
+            ["When", "Shot", "Batch", "Where"],
+            ["10/01/2024", "Influenza, high dose", "U8812", "L arm"],
+            ["05/12/2023", "Tetanus and diphtheria", "K1200", "R arm"],
+        ], columns: [40, 140, 330, 420], above: ["IMMUNIZATION RECORD"])
+        let shots = items(extractor.extract(pages: [page]), "immunizations")
+        #expect(shots == [["vaccine": "Influenza, high dose", "date": "2024-10-01"],
+                          ["vaccine": "Tetanus and diphtheria", "date": "2023-05-12"]])
+    }
+
+    /// A status column that asks a question ("Active?") and a frequency column before the name.
+    @Test func medicationColumnsInAnyOrder() {
+        let page = tablePage([
+            ["Frequency", "Medication", "Dose", "Route", "Active?"],
+            ["BID", "Metformin", "500 mg", "PO", "Yes"],
+            ["daily", "Lisinopril", "10 mg", "PO", "No"],
+        ], columns: [40, 120, 260, 330, 400], above: ["MEDICATION LIST"])
+        let meds = items(extractor.extract(pages: [page]), "medications")
+        #expect(meds.count == 2)
+        #expect(meds.first?["name"] == "Metformin" && meds.first?["frequency"] == "BID" && meds.first?["status"] == "active")
+        #expect(meds.last?["name"] == "Lisinopril" && meds.last?["dose"] == "10" && meds.last?["status"] == "discontinued")
+    }
+
+    /// Values that cannot be what their field holds are never verified (issue 12's examples).
+    @Test func valuesThatFailTheirTypeNeedReview() {
+        #expect(FactChecks.problem(group: "labs", field: "name", value: "Sodium 141.") != nil)
+        #expect(FactChecks.problem(group: "labs", field: "name", value: "[10/28/2026] Glucose") != nil)
+        #expect(FactChecks.problem(group: "allergies", field: "substance", value: "Reviewed with patient: [X] Yes") != nil)
+        #expect(FactChecks.problem(group: "problems", field: "name", value: "PROCEDURES") != nil)
+        #expect(FactChecks.problem(group: "problems", field: "name", value: "lobe") != nil)
+        #expect(FactChecks.problem(group: "medications", field: "name", value: "on Cipro") != nil)
+        #expect(FactChecks.problem(group: "patient", field: "name", value: "Jane Doe Accession #: 44") != nil)
+        #expect(FactChecks.problem(group: "labs", field: "name", value: "Hemoglobin A1c") == nil)
+        #expect(FactChecks.problem(group: "problems", field: "name", value: "Essential hypertension") == nil)
+        #expect(FactChecks.problem(group: "allergies", field: "substance", value: "Sulfa drugs") == nil)
+        #expect(FactChecks.problem(group: "encounters", field: "date", value: "2026-13") != nil)
+    }
+
+    /// A letter's sentences, wrapped over lines: the drugs the vocabulary knows are verified,
+    /// the rest of what sentences say needs review.
+    @Test func proseIsReadAcrossWrappedLines() {
+        let facts = extractor.extract(pages: [tablePage([], columns: [], above: [
+            "Dear Dr. Lee, I am writing about Mr. Roe who has a history",
+            "of gout and chronic kidney disease. He takes allopurinol",
+            "100 mg daily and we stopped his naproxen last month. He is",
+            "allergic to penicillin (hives). His uric acid was 8.9 mg/dL",
+            "on 02/11/2026 and we would value your opinion on his care.",
+        ])])
+        let meds = items(facts, "medications")
+        #expect(meds.contains { $0["name"] == "allopurinol" && $0["dose"] == "100" && $0["frequency"] == "daily" })
+        #expect(meds.contains { $0["name"] == "naproxen" && $0["status"] == "discontinued" })
+        #expect(facts.first { $0.field == "name" && $0.value == "allopurinol" }?.status == "verified")
+        #expect(items(facts, "allergies").contains { $0["substance"] == "penicillin" && $0["reaction"] == "hives" })
+        #expect(Set(items(facts, "problems").compactMap { $0["name"] }) == ["gout", "chronic kidney disease"])
+        let labs = items(facts, "labs")
+        #expect(labs == [["name": "uric acid", "value": "8.9", "unit": "mg/dL", "date": "2026-02-11"]])
+        #expect(facts.filter { $0.group == "labs" }.allSatisfy { $0.status == "needs_review" })
+    }
+}
