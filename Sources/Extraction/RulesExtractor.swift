@@ -100,6 +100,7 @@ public struct RulesExtractor: Sendable {
         var carried: String?
         var documentType: (type: String, text: String, box: BoundingBox, page: Int)?
         var pageTypes: [Int: (type: String, text: String, box: BoundingBox, page: Int)] = [:]
+        var inferredTypes = Set<Int>()
         for page in pages where !page.isBlank {
             var section = Section.none
             // The document's date (a lab report's collection date, a note's visit date) holds
@@ -110,11 +111,15 @@ public struct RulesExtractor: Sendable {
             if let title = ChartSplitter.title(in: top.map { $0.text.lowercased() }) {
                 documentType = (title.type, top[title.line].text, top[title.line].bbox, page.number)
             }
-            if let documentType { pageTypes[page.number] = documentType }
             defer { carried = context.encounterDate }
             let lineWords = page.lines.map { Array(page.words[$0.words]) }
-            let tables = Dictionary(TableFinder.tables(in: lineWords, isHeading: { Self.heading($0) != nil })
-                .map { ($0.headerLine, $0) }, uniquingKeysWith: { first, _ in first })
+            let found = TableFinder.tables(in: lineWords, isHeading: { Self.heading($0) != nil })
+            let tables = Dictionary(found.map { ($0.headerLine, $0) }, uniquingKeysWith: { first, _ in first })
+            if documentType == nil, let inferred = Self.inferredType(page, tables: found) {
+                documentType = (inferred.type, inferred.line.text, inferred.line.bbox, page.number)
+                inferredTypes.insert(page.number)
+            }
+            if let documentType { pageTypes[page.number] = documentType }
             var tableLines = Set<Int>()
             var sectionAt: [Section] = Array(repeating: .none, count: page.lines.count)
             let heights = page.lines.map(\.bbox.height).sorted()
@@ -147,7 +152,11 @@ public struct RulesExtractor: Sendable {
                     continue
                 }
                 if context.facility == nil, index < 4,
-                   let name = Self.letterhead(view.text) ?? (line.bbox.height >= typicalHeight * 1.25 ? Self.titleCaseLetterhead(view.text) : nil) {
+                   let name = Self.letterhead(view.text) ?? (line.bbox.height >= typicalHeight * 1.25 ? Self.titleCaseLetterhead(view.text) : nil)
+                    // Name left, address right: the first cell alone.
+                    ?? TableFinder.cells(of: words).first.flatMap({ cell in
+                        cell.count < words.count ? Self.letterhead(cell.map { words[$0].text }.joined(separator: " ")) : nil
+                    }) {
                     context.facility = (view.text, name, view)
                 }
                 // A letter's signature: the line after "Sincerely," names its author.
@@ -167,6 +176,7 @@ public struct RulesExtractor: Sendable {
                 }
                 if let heading = Self.heading(view.text) {
                     section = heading.section
+                    context.listHasLowercaseItems = false
                     context.headingDate = heading.date.flatMap(dates.normalize)
                     if let date = context.headingDate { context.sectionDate = date }
                     if section == .labs { readLabs(view, context: &context, into: &builder) }
@@ -188,23 +198,54 @@ public struct RulesExtractor: Sendable {
                 }
                 let startsWithLabel = readPairs(view, into: &builder, patient: &patientItem, context: &context)
                 if startsWithLabel && section != .vitals { continue }
+                // A heading chartex does not know ("REASON FOR VISIT"): a short capitalised line
+                // in a list whose items are not capitalised ends the list.
+                let capitalised = Self.isCapitalisedHeading(view.text)
+                if capitalised, context.listHasLowercaseItems,
+                   [.allergies, .problems, .medications, .stoppedMedications, .immunizations].contains(section) {
+                    section = .none
+                    context.listHasLowercaseItems = false
+                    continue
+                }
+                if !capitalised, view.text.contains(where: \.isLowercase) { context.listHasLowercaseItems = true }
                 readSection(section, view, context: &context, into: &builder)
             }
         }
-        Self.addEncounterTypes(&builder, types: pageTypes)
+        Self.addEncounterTypes(&builder, types: pageTypes, inferred: inferredTypes)
         return Self.mergeRepeatedLabs(builder.facts)
     }
 
     /// Each encounter's type, from the title of the document whose page created it ("PROGRESS
     /// NOTE" records an office visit); its evidence is the title line.
-    static func addEncounterTypes(_ builder: inout Builder, types: [Int: (type: String, text: String, box: BoundingBox, page: Int)]) {
+    static func addEncounterTypes(_ builder: inout Builder, types: [Int: (type: String, text: String, box: BoundingBox, page: Int)],
+                                  inferred: Set<Int>) {
         for fact in builder.facts where fact.group == "encounters" && fact.field == "date" {
             guard !builder.facts.contains(where: { $0.group == "encounters" && $0.item == fact.item && $0.field == "type" }),
                   let title = types[fact.page], let type = ChartSplitter.encounterType(title.type) else { continue }
+            let guessed = inferred.contains(title.page)
             builder.facts.append(ExtractedFact(group: "encounters", item: fact.item, field: "type", raw: title.text, value: type,
                                                page: title.page, bbox: title.box, sourceText: title.text,
-                                               ocrConfidence: fact.ocrConfidence, status: "verified", reviewReason: nil))
+                                               ocrConfidence: fact.ocrConfidence, status: guessed ? "needs_review" : "verified",
+                                               reviewReason: guessed ? "no title names the document: inferred from its content" : nil))
         }
+    }
+
+    /// A document type for a page whose title names none, from what the page holds: a table of
+    /// results is a lab report, a table of vaccines an immunization record, a letter (it closes
+    /// with "Sincerely,") that refers the patient is a referral letter. Returns the evidence line.
+    static func inferredType(_ page: PageReading, tables: [Table]) -> (type: String, line: TextLine)? {
+        if let table = tables.first(where: { $0.kind == .labs && $0.rows.count >= 3 }) {
+            return ("lab-report", page.lines[table.headerLine])
+        }
+        if let table = tables.first(where: { $0.kind == .immunizations && $0.rows.count >= 2 }) {
+            return ("immunization-record", page.lines[table.headerLine])
+        }
+        if page.lines.contains(where: { isClosing($0.text) }),
+           let line = page.lines.first(where: { $0.text.range(of: #"(?i)\b(refer|referring|referred|referral|consultation|please (see|evaluate))\b"#,
+                                                             options: .regularExpression) != nil }) {
+            return ("referral-letter", line)
+        }
+        return nil
     }
 
     /// The same lab on the same date reported twice in a chart (a note's "recent labs" and
@@ -276,6 +317,15 @@ public struct RulesExtractor: Sendable {
         var columnDates: [String] = []
         /// The line before was a letter's closing ("Sincerely,"): the next names its author.
         var expectSigner = false
+        /// The current section's items are written in lower or mixed case.
+        var listHasLowercaseItems = false
+    }
+
+    /// Two to five capitalised words, no digits, no colon: how untitled headings are printed.
+    static func isCapitalisedHeading(_ text: String) -> Bool {
+        let words = text.split(separator: " ")
+        return (2...5).contains(words.count) && !text.contains(where: \.isNumber) && !text.contains(":")
+            && text == text.uppercased() && words.allSatisfy { $0.filter(\.isLetter).count >= 2 || $0 == "&" || $0 == "/" }
     }
 
     /// "Sincerely,", "Kind regards," and the other ways a letter closes before its signature.

@@ -99,7 +99,7 @@ public enum TableFinder {
     }
 
     /// A line's words grouped into cells: a gap wider than the line's height starts a new cell.
-    static func cells(of words: [Word]) -> [[Int]] {
+    public static func cells(of words: [Word]) -> [[Int]] {
         guard !words.isEmpty else { return [] }
         let height = words.map(\.bbox.height).sorted()[words.count / 2]
         var cells: [[Int]] = [[0]]
