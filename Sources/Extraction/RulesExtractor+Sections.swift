@@ -359,9 +359,27 @@ extension RulesExtractor {
         let text = line.text
         guard !text.lowercased().contains("due") else { return }
         for part in text.split(separator: ";") {
-            let tokens = part.split(separator: " ").map(String.init)
+            var tokens = part.split(separator: " ").map(String.init)
+            // A date printed in words ("November 17, 2021", "17 Nov 2021") counts as one token.
+            for width in [3] {
+                var i = 0
+                while i + width <= tokens.count {
+                    let joined = tokens[i..<(i + width)].joined(separator: " ").trimmingCharacters(in: CharacterSet(charactersIn: " -,;"))
+                    if tokens[i].first?.isLetter == true || tokens[i].first?.isNumber == true, joined.contains(where: \.isLetter),
+                       dates.normalize(joined)?.count == 10 {
+                        tokens.replaceSubrange(i..<(i + width), with: [joined])
+                    }
+                    i += 1
+                }
+            }
             guard let dateIndex = tokens.firstIndex(where: { dates.normalize($0)?.count == 10 }), dateIndex > 0 else { continue }
-            var vaccine = tokens[..<dateIndex].joined(separator: " ")
+            // "Tdap - given 03/04/2021": the words that introduce the date are not the vaccine's.
+            var nameTokens = Array(tokens[..<dateIndex])
+            while let last = nameTokens.last?.lowercased().trimmingCharacters(in: .punctuationCharacters),
+                  ["", "given", "administered", "on", "date", "dated", "received", "dose"].contains(last) {
+                nameTokens.removeLast()
+            }
+            var vaccine = nameTokens.joined(separator: " ").trimmingCharacters(in: CharacterSet(charactersIn: " -–:,"))
             if vaccine.lowercased().hasSuffix(" vaccine") { vaccine = String(vaccine.dropLast(8)) }
             guard vaccine.contains(where: \.isLetter) else { continue }
             let date = dates.normalize(tokens[dateIndex])!

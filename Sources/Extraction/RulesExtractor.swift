@@ -101,7 +101,8 @@ public struct RulesExtractor: Sendable {
         var documentType: (type: String, text: String, box: BoundingBox, page: Int)?
         var pageTypes: [Int: (type: String, text: String, box: BoundingBox, page: Int)] = [:]
         var inferredTypes = Set<Int>()
-        for page in pages where !page.isBlank {
+        let running = RunningLines.find(in: pages.map { (height: $0.height, lines: $0.isBlank ? [] : $0.lines) })
+        for (pageIndex, page) in pages.enumerated() where !page.isBlank {
             var section = Section.none
             // The document's date (a lab report's collection date, a note's visit date) holds
             // on its later pages until a page prints its own.
@@ -145,19 +146,23 @@ public struct RulesExtractor: Sendable {
                     tableLines.formUnion(table.lines)
                     continue
                 }
-                // Running headers and footers ("Page 1 of 2", "Printed …", "CONFIDENTIAL") sit in
-                // the top and bottom margins: they end a section and hold no facts of their own.
-                if line.bbox.y1 < page.height * 0.06 || line.bbox.y0 > page.height * 0.92 {
-                    section = .none
-                    continue
-                }
                 if context.facility == nil, index < 4,
-                   let name = Self.letterhead(view.text) ?? (line.bbox.height >= typicalHeight * 1.25 ? Self.titleCaseLetterhead(view.text) : nil)
+                   let name = Self.letterhead(view.text) ?? (line.bbox.height >= typicalHeight * 1.15 ? Self.titleCaseLetterhead(view.text) : nil)
                     // Name left, address right: the first cell alone.
                     ?? TableFinder.cells(of: words).first.flatMap({ cell in
-                        cell.count < words.count ? Self.letterhead(cell.map { words[$0].text }.joined(separator: " ")) : nil
+                        // (not "SMITH, JOHN", a running header's patient)
+                        let text = cell.map { words[$0].text }.joined(separator: " ")
+                        return cell.count < words.count && !text.contains(",") ? Self.letterhead(text) : nil
                     }) {
                     context.facility = (view.text, name, view)
+                }
+                // Running headers and footers (repeated across pages, or numbering them) end a
+                // section; only their labelled fields (a repeated patient grid) and the
+                // letterhead are read from them.
+                if running[pageIndex].contains(index) {
+                    section = .none
+                    readPairs(view, into: &builder, patient: &patientItem, context: &context)
+                    continue
                 }
                 // A letter's signature: the line after "Sincerely," names its author.
                 if Self.isClosing(view.text) {

@@ -1,0 +1,60 @@
+import ChartModel
+import Foundation
+
+/// Running headers and footers: the lines a document prints on every page ("SMITH, JOHN MRN
+/// 123 Progress Note", "Riverside Clinic Confidential Page 2 of 3"), found by repetition across
+/// pages, not by fixed margins, plus the lines that number pages ("Page 1 of 2", "2/3", "- 2 -")
+/// at a page's top or bottom, which a one-page document prints too.
+///
+/// A line is running when it sits in the top or bottom fifth of its page and a line sharing most
+/// of its words (digits masked) sits at about the same height (within 3 % of the page) on at
+/// least two pages and on at least half of the pages; or when it is a page's last line, in the
+/// bottom fifth, set apart from the text above by more than three line heights (a footer).
+public enum RunningLines {
+    /// For each page (in order), the indices of its running lines.
+    public static func find(in pages: [(height: Double, lines: [TextLine])]) -> [Set<Int>] {
+        func words(_ text: String) -> Set<String> {
+            Set(text.lowercased().split(whereSeparator: { !$0.isLetter && !$0.isNumber })
+                .map { String($0.map { $0.isNumber ? "#" : $0 }) })
+        }
+        func similar(_ a: Set<String>, _ b: Set<String>) -> Bool {
+            !a.isEmpty && !b.isEmpty && Double(2 * a.intersection(b).count) / Double(a.count + b.count) >= 0.6
+        }
+        let margins = pages.map { page in
+            page.lines.indices.filter { inMargin(page.lines[$0], height: page.height) }
+                .map { (index: $0, y: page.lines[$0].bbox.midY / max(page.height, 1), words: words(page.lines[$0].text)) }
+        }
+        return pages.enumerated().map { p, page in
+            var running = Set<Int>()
+            for line in margins[p] {
+                let text = page.lines[line.index].text
+                if isPageNumber(text) { running.insert(line.index); continue }
+                // The same line, give or take a page number or a document's name, at the same
+                // height on other pages.
+                let pagesWithIt = margins.indices.filter { q in
+                    q == p || margins[q].contains { abs($0.y - line.y) < 0.03 && similar($0.words, line.words) }
+                }
+                if pages.count >= 2, pagesWithIt.count >= 2, pagesWithIt.count * 2 >= pages.count, line.words.count >= 2 {
+                    running.insert(line.index)
+                    continue
+                }
+                // A footer stands apart: the page's last line, in its bottom fifth, far below the text.
+                if line.index == page.lines.count - 1, line.index > 0, line.y > 0.8 {
+                    let above = page.lines[line.index - 1].bbox, box = page.lines[line.index].bbox
+                    if box.y0 - above.y1 > max(box.height, 1) * 3 { running.insert(line.index) }
+                }
+            }
+            return running
+        }
+    }
+
+    static func inMargin(_ line: TextLine, height: Double) -> Bool {
+        line.bbox.y1 < height * 0.2 || line.bbox.y0 > height * 0.8
+    }
+
+    /// "Page 2 of 3", "Page 2", "2 of 3", "2/3", "- 2 -", alone or ending a line.
+    public static func isPageNumber(_ text: String) -> Bool {
+        text.range(of: #"(?i)(\bpage\s*\d+(\s*(of|/)\s*\d+)?|^\s*\d+\s*(of|/)\s*\d+|^\s*[-–]\s*\d+\s*[-–])\s*$"#,
+                   options: .regularExpression) != nil
+    }
+}
