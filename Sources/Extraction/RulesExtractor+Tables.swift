@@ -126,19 +126,30 @@ extension RulesExtractor {
         let rangeWords = cell(.range)
         let rangeText = rangeWords.map(\.text).joined(separator: "")
             .trimmingCharacters(in: CharacterSet(charactersIn: "0123456789.-–<>=≤≥").inverted)
-        let reference = rangeText.isEmpty ? nil : ReferenceRange(rangeText)
+        let reference = rangeText.isEmpty ? nil
+            : ReferenceRange(rangeText.replacingOccurrences(of: #"(\d),(\d)"#, with: "$1.$2", options: .regularExpression))
         var review = misread
         if review == nil, let number { review = LabPlausibility.problem(value: number, printed: valueText, range: reference) }
         builder.add("labs", item, "value", raw: first.text, value: number.map { Self.format($0) } ?? valueText, line: line,
                     words: Self.range(of: [first], in: words), review: review)
         let unitWords = cell(.unit)
         if !unitWords.isEmpty {
-            let unit = ValueNormalizer.unit(unitWords.map(\.text).joined())
-            builder.add("labs", item, "unit", raw: unit, value: unit, line: line, words: Self.range(of: unitWords, in: words))
+            let printed = unitWords.map(\.text).joined()
+            var unit = ValueNormalizer.unit(printed)
+            var unitReview: String?
+            if !ValueNormalizer.isKnownUnit(unit), let corrected = ValueNormalizer.correctedUnit(printed) {
+                unitReview = "read as \"\(printed)\": taken for \(corrected), one character away"
+                unit = corrected
+            }
+            builder.add("labs", item, "unit", raw: printed, value: unit, line: line, words: Self.range(of: unitWords, in: words),
+                        review: unitReview)
         }
         if !rangeText.isEmpty {
-            builder.add("labs", item, "referenceRange", raw: rangeText, value: rangeText, line: line,
-                        words: Self.range(of: rangeWords, in: words))
+            // OCR reads a range's decimal point as a comma ("3.8-4,9").
+            let repaired = rangeText.replacingOccurrences(of: #"(\d),(\d)"#, with: "$1.$2", options: .regularExpression)
+            builder.add("labs", item, "referenceRange", raw: rangeText, value: repaired, line: line,
+                        words: Self.range(of: rangeWords, in: words),
+                        review: repaired == rangeText ? nil : "read as \"\(rangeText)\": a comma taken for a decimal point")
         }
         let flagWords = cell(.flag).isEmpty ? Array(valueWords.dropFirst()) : cell(.flag)
         if let flag = flagWords.lazy.compactMap({ ValueNormalizer.flag($0.text) }).first {

@@ -11,12 +11,14 @@ public enum ValueNormalizer {
         return Double(cleaned)
     }
 
-    /// Canonical unit spellings, keyed by the lowercased printed form. OCR's usual misreadings
-    /// of units (`ulU/mL`, `x1043/uL`) are included: they are what scanned reports say.
+    /// Canonical unit spellings (UCUM's case-sensitive forms where reports use them), keyed by
+    /// the lowercased printed form. OCR misreadings are not listed: `correctedUnit` finds the
+    /// unit a misread one is one character away from.
     static let units: [String: String] = [
         "mg/dl": "mg/dL", "g/dl": "g/dL", "ng/dl": "ng/dL", "mg/l": "mg/L", "mmol/l": "mmol/L", "meq/l": "mEq/L",
-        "ng/ml": "ng/mL", "pg/ml": "pg/mL", "uiu/ml": "uIU/mL", "ulu/ml": "uIU/mL", "miu/ml": "mIU/mL", "iu/l": "IU/L",
-        "u/l": "U/L", "x10^3/ul": "x10^3/uL", "x10e3/ul": "x10^3/uL", "x103/ul": "x10^3/uL", "x1043/ul": "x10^3/uL",
+        "ng/ml": "ng/mL", "pg/ml": "pg/mL", "uiu/ml": "uIU/mL", "miu/ml": "mIU/mL", "miu/l": "mIU/L", "iu/l": "IU/L",
+        "u/l": "U/L", "x10^3/ul": "x10^3/uL", "x10e3/ul": "x10^3/uL", "fl": "fL", "pg": "pg", "mg/g": "mg/g",
+        "sec": "sec", "nmol/l": "nmol/L", "umol/l": "umol/L", "g/l": "g/L", "mm/hr": "mm/h", "mm/h": "mm/h",
         "k/ul": "x10^3/uL", "10^3/ul": "x10^3/uL", "x10^6/ul": "x10^6/uL", "m/ul": "x10^6/uL",
         "ml/min/1.73m2": "mL/min/1.73m2", "ml/min/1.73 m2": "mL/min/1.73m2", "%": "%",
         "mg": "mg", "mcg": "mcg", "ug": "mcg", "µg": "mcg", "g": "g", "meq": "mEq", "ml": "mL", "units": "units",
@@ -30,9 +32,22 @@ public enum ValueNormalizer {
         let trimmed = text.trimmingCharacters(in: CharacterSet.whitespaces.union(CharacterSet(charactersIn: ".,;:_|'`")))
         let key = trimmed.lowercased()
         if let known = units[key] { return known }
-        // OCR reads the ^ of x10^3/uL as %, 4 or nothing.
-        if let match = key.firstMatch(of: /^x10[%4^e]?(\d)\/ul$/) { return "x10^\(match.1)/uL" }
         return trimmed
+    }
+
+    /// The known unit a misread one stands for: the only known unit of three or more
+    /// characters one character (substituted, added or dropped) away from it ("mg/db" → mg/dL,
+    /// "x1043/uL" → x10^3/uL). Nil when none or more than one is that close.
+    public static func correctedUnit(_ text: String) -> String? {
+        let key = Array(unit(text).lowercased())
+        guard key.count >= 3, units[String(key)] == nil else { return nil }
+        var found: String?
+        for (known, canonical) in units where known.count >= 3 && abs(known.count - key.count) <= 1 {
+            guard RulesExtractor.withinOneEdit(key, Array(known)) else { continue }
+            if let found, found != canonical { return nil }
+            found = canonical
+        }
+        return found
     }
 
     /// True when `text` is a unit this normaliser knows.

@@ -202,46 +202,36 @@ public final class ImportWorker {
         return outcome
     }
 
-    /// A document's pages, their classification (stored now) and the rules' facts.
-    struct RulesPass: Sendable {
-        var pages: [PageReading]
-        var mismatched: Set<Int>
-        var facts: [ExtractedFact]
-    }
+    /// A document's pages, their classification (stored now) and the rules' facts: the shared
+    /// pipeline's first half (`chartex extract` runs the same).
+    typealias RulesPass = FactPipeline.RulesPass
 
     private func rulesPass(documentId: Int64) throws -> RulesPass {
-        let pages = try database.pageReadings(documentId: documentId)
-        let labels = ChartSplitter().classify(pages)
-        try database.savePageLabels(labels.map {
+        let pass = FactPipeline.rulesPass(try database.pageReadings(documentId: documentId), rules: options.extractor != nil)
+        try database.savePageLabels(pass.labels.map {
             PageLabel(page: $0.page, documentType: $0.documentType, segment: $0.segment, patientMismatch: $0.patientMismatch)
         }, documentId: documentId)
-        let mismatched = Set(labels.filter { $0.patientMismatch != nil }.map(\.page))
-        return RulesPass(pages: pages, mismatched: mismatched,
-                         facts: options.extractor == nil ? [] : RulesExtractor().extract(pages: pages))
+        return pass
     }
 
     /// Merges the rules' and the model's facts (per `mode`), validates every item against its
     /// schema (an item that fails is stored `rejected`, never as data) and stores them.
     static func store(_ rules: RulesPass, model: [ModelPageResult], mode: ExtractorMode, database: AppDatabase,
                       documentId: Int64, acceptModelOnly: Bool = false) throws {
-        let merged = HybridMerger.merge(rules: rules.facts, model: model, mode: mode, acceptModelOnly: acceptModelOnly)
-        let invalid: [String: [SchemaViolation]]
+        let finished: [MergedFact]
         do {
-            invalid = ChartSchemas.validate(merged.filter { !$0.alternative }.map(\.fact), definitions: try ChartSchemas.definitions())
+            finished = try FactPipeline.finish(rules, model: model, mode: mode, acceptModelOnly: acceptModelOnly)
         } catch {
             try database.saveExtraction(documentId: documentId, schema: Self.schema, extractor: mode.rawValue, facts: [],
                                         error: "cannot load the schemas: \(error)")
             return
         }
-        let inputs = merged.map { entry in
+        let inputs = finished.map { entry in
             let fact = entry.fact
             var input = FactInput(group: fact.group, item: fact.item, field: fact.field, raw: fact.raw, value: fact.value,
                                   page: fact.page, bbox: fact.bbox, evidenceText: fact.sourceText.isEmpty ? nil : fact.sourceText,
-                                  confidence: (entry.confidence * 1000).rounded() / 1000,
-                                  status: invalid["\(fact.group)#\(fact.item)"] != nil ? "rejected"
-                                      : rules.mismatched.contains(fact.page) ? "needs_review" : fact.status)
-            input.reviewReason = invalid["\(fact.group)#\(fact.item)"].map { "schema: " + $0.map(\.description).joined(separator: "; ") }
-                ?? (rules.mismatched.contains(fact.page) ? "the page's patient identifiers differ from the chart's" : fact.reviewReason)
+                                  confidence: (entry.confidence * 1000).rounded() / 1000, status: fact.status)
+            input.reviewReason = fact.reviewReason
             input.grounded = entry.grounded
             input.alternative = entry.alternative
             input.extractor = entry.extractor

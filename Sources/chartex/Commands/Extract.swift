@@ -99,8 +99,10 @@ extension Chartex {
                             "chartex: \(file): page \(attempt.page), \(attempt.section): \(attempt.error ?? "failed")\n".utf8))
                     }
                 }
-                for entry in HybridMerger.merge(rules: RulesExtractor().extract(pages: pages), model: results, mode: mode,
-                                                        acceptModelOnly: configuration.hybridAcceptsModelOnly) {
+                // The pipeline `ingest` runs: classification and wrong-patient flags, merge, schema validation.
+                let pass = FactPipeline.rulesPass(pages)
+                for entry in try FactPipeline.finish(pass, model: results, mode: mode,
+                                                     acceptModelOnly: configuration.hybridAcceptsModelOnly) {
                     let fact = entry.fact
                     let record = Record(file: file, group: fact.group, item: fact.item, field: fact.field, value: fact.value,
                                         raw: fact.raw, page: fact.page, bbox: fact.bbox, text: fact.sourceText,
