@@ -72,7 +72,7 @@ extension RulesExtractor {
     /// "<drug> 10 mg daily": the drug is the longest run of the (up to three) words before the
     /// dose that the vocabulary knows, else the last of them.
     func readProseMedications(_ line: Line, text: String, into builder: inout Builder) {
-        let pattern = #"((?:[A-Za-z][A-Za-z-]*\s+){0,2}[A-Za-z][A-Za-z-]*)\s+(\d+(?:\.\d+)?)\s*(mg|mcg|g|units?|meq|ml)\b(?!/)([^.;]*)"#
+        let pattern = #"((?:[A-Za-z][A-Za-z-]*\s+){0,2}[A-Za-z][A-Za-z-]*)\s+(\d+(?:\.\d+)?)\s*(mg|mcg|g|units?|meq|ml)\b(?!/)([^.;,]*?)(?=\s+(?:and|plus|with)\s|[.;,]|$)"#
         for match in Self.matches(pattern, in: text) {
             guard let before = Self.string(match, 1, in: text), let dose = Self.string(match, 2, in: text),
                   let unit = Self.string(match, 3, in: text), let whole = Range(match.range, in: text) else { continue }
@@ -82,6 +82,12 @@ extension RulesExtractor {
             for start in candidates.indices {
                 let phrase = candidates[start...].joined(separator: " ")
                 if Vocabulary.drug(phrase) != nil { name = phrase; known = true; break }
+            }
+            // A known drug and its modifier ("bupropion XL", "metoprolol succinate ER").
+            if name == nil, let start = candidates.indices.first(where: { Vocabulary.drug(candidates[$0]) != nil }) {
+                let modifiers = candidates[(start + 1)...].prefix { !Self.proseStopWords.contains($0.lowercased()) }
+                name = ([candidates[start]] + modifiers).joined(separator: " ")
+                known = true
             }
             if name == nil, let last = candidates.last, !Self.proseStopWords.contains(last.lowercased()), last.count >= 4 {
                 name = last
