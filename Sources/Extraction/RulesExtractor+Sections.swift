@@ -260,6 +260,7 @@ extension RulesExtractor {
         var range: (String, Range<Int>)?
         var flag: (String, Range<Int>)?
         var explicitDate: String?
+        var unitReview: String?
         while i < tokens.count {
             let token = tokens[i]
             let bare = token.trimmingCharacters(in: CharacterSet(charactersIn: "()"))
@@ -271,7 +272,11 @@ extension RulesExtractor {
                 range = (tokens[i + 1].trimmingCharacters(in: CharacterSet(charactersIn: "()")), i..<(i + 2))
                 i += 1
             } else if unit == nil, ValueNormalizer.isKnownUnit(token) || (token.contains("/") && token.contains(where: \.isLetter)) {
-                unit = (ValueNormalizer.unit(token), i..<(i + 1))
+                unit = (ValueNormalizer.isKnownUnit(token) ? ValueNormalizer.unit(token)
+                            : ValueNormalizer.correctedUnit(token) ?? ValueNormalizer.unit(token), i..<(i + 1))
+                if !ValueNormalizer.isKnownUnit(token), ValueNormalizer.correctedUnit(token) != nil {
+                    unitReview = "read as \"\(token)\": taken for \(unit!.0), one character away"
+                }
             } else if token.lowercased() == "on", i + 1 < tokens.count, let d = dates.normalize(tokens[i + 1]) {
                 explicitDate = d
                 i += 1
@@ -292,7 +297,7 @@ extension RulesExtractor {
             }
             builder.add("labs", item, "value", raw: value.raw, value: number.map { Self.format($0) } ?? value.raw, line: line,
                         words: value.words, review: review)
-            if let unit { builder.add("labs", item, "unit", raw: unit.0, value: unit.0, line: line, words: unit.1) }
+            if let unit { builder.add("labs", item, "unit", raw: unit.0, value: unit.0, line: line, words: unit.1, review: unitReview) }
             if let range { builder.add("labs", item, "referenceRange", raw: range.0, value: range.0, line: line, words: range.1) }
             if let f = value.flag ?? flag?.0 {
                 builder.add("labs", item, "flag", raw: f, value: f, line: line, words: value.flag != nil ? value.words : flag!.1)

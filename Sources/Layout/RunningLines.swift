@@ -6,10 +6,11 @@ import Foundation
 /// pages, not by fixed margins, plus the lines that number pages ("Page 1 of 2", "2/3", "- 2 -")
 /// at a page's top or bottom, which a one-page document prints too.
 ///
-/// A line is running when it sits in the top or bottom fifth of its page and a line sharing most
+/// A line is running when it is among the first or last three lines of its page, in its top or
+/// bottom eighth, and a line sharing most
 /// of its words (digits masked) sits at about the same height (within 3 % of the page) on at
 /// least two pages and on at least half of the pages; or when it is a page's last line, in the
-/// bottom fifth, set apart from the text above by more than three line heights (a footer).
+/// bottom eighth, set apart from the text above by more than three line heights (a footer).
 public enum RunningLines {
     /// For each page (in order), the indices of its running lines.
     public static func find(in pages: [(height: Double, lines: [TextLine])]) -> [Set<Int>] {
@@ -21,7 +22,8 @@ public enum RunningLines {
             !a.isEmpty && !b.isEmpty && Double(2 * a.intersection(b).count) / Double(a.count + b.count) >= 0.6
         }
         let margins = pages.map { page in
-            page.lines.indices.filter { inMargin(page.lines[$0], height: page.height) }
+            // Headers and footers are a page's first or last lines.
+            page.lines.indices.filter { inMargin(page.lines[$0], height: page.height) && ($0 < 3 || $0 >= page.lines.count - 3) }
                 .map { (index: $0, y: page.lines[$0].bbox.midY / max(page.height, 1), words: words(page.lines[$0].text)) }
         }
         return pages.enumerated().map { p, page in
@@ -38,8 +40,8 @@ public enum RunningLines {
                     running.insert(line.index)
                     continue
                 }
-                // A footer stands apart: the page's last line, in its bottom fifth, far below the text.
-                if line.index == page.lines.count - 1, line.index > 0, line.y > 0.8 {
+                // A footer stands apart: the page's last line, in its bottom eighth, far below the text.
+                if line.index == page.lines.count - 1, line.index > 0, line.y > 0.875 {
                     let above = page.lines[line.index - 1].bbox, box = page.lines[line.index].bbox
                     if box.y0 - above.y1 > max(box.height, 1) * 3 { running.insert(line.index) }
                 }
@@ -48,8 +50,9 @@ public enum RunningLines {
         }
     }
 
+    /// Where headers and footers are looked for (not cut): the top and bottom eighth.
     static func inMargin(_ line: TextLine, height: Double) -> Bool {
-        line.bbox.y1 < height * 0.2 || line.bbox.y0 > height * 0.8
+        line.bbox.y1 < height * 0.125 || line.bbox.y0 > height * 0.875
     }
 
     /// "Page 2 of 3", "Page 2", "2 of 3", "2/3", "- 2 -", alone or ending a line.

@@ -27,8 +27,12 @@ import Testing
 @Suite struct ValueNormalizerTests {
     @Test func normalisesUnitsFlagsAndStatuses() {
         #expect(ValueNormalizer.unit("MG/DL") == "mg/dL")
-        #expect(ValueNormalizer.unit("ulU/mL") == "uIU/mL")
-        #expect(ValueNormalizer.unit("x1043/uL") == "x10^3/uL")
+        // OCR's misreadings are not in the table: the one known unit a character away is found.
+        #expect(ValueNormalizer.correctedUnit("ulU/mL") == "uIU/mL")
+        #expect(ValueNormalizer.correctedUnit("x1043/uL") == "x10^3/uL")
+        #expect(ValueNormalizer.correctedUnit("mg/db") == "mg/dL")
+        #expect(ValueNormalizer.correctedUnit("m/l") == nil)  // mg/L or U/L: ambiguous
+        #expect(ValueNormalizer.correctedUnit("mg/dL") == nil)  // known already
         #expect(ValueNormalizer.unit("K/uL") == "x10^3/uL")
         #expect(ValueNormalizer.unit("furlongs") == "furlongs")
         for high in ["H", "High", "HIGH", "(H)", "*H*", "HI"] { #expect(ValueNormalizer.flag(high) == "H") }
