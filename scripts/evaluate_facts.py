@@ -39,7 +39,8 @@ GROUPS = ["patient", "encounters", "problems", "medications", "allergies", "vita
 KEYS = {"labs": ["name", "date"], "vitals": ["name", "date"], "medications": ["name"], "allergies": ["substance"],
         "problems": ["name"], "immunizations": ["vaccine"], "encounters": ["date"], "patient": []}
 IGNORED = {"noKnownAllergies"}  # NKDA is scored as its substance
-TEXT_FIELDS = ("name", "substance", "vaccine", "reaction", "facility", "provider", "type")
+TEXT_FIELDS = ("name", "substance", "vaccine", "reaction", "facility", "provider", "type", "specialty", "reason",
+               "referredTo", "diagnosis", "disposition")
 
 
 def norm(value):

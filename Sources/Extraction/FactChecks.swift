@@ -11,8 +11,13 @@ enum FactChecks {
                                              "yes", "no", "not", "please", "denies", "reports"]
     static let flagWords: Set<String> = ["h", "l", "high", "low", "hi", "lo", "abnormal", "critical"]
 
-    /// Why `value` cannot be a `field` of `group`, or nil when it passes.
-    static func problem(group: String, field: String, value: String) -> String? {
+    /// Below this mean word confidence a value was read by OCR, not taken from a text layer
+    /// (whose words carry 100): its characters may be misread.
+    static let readByOCR = 95.0
+
+    /// Why `value` cannot be a `field` of `group`, or nil when it passes. `confidence` is the
+    /// mean confidence of the words it was read from.
+    static func problem(group: String, field: String, value: String, confidence: Double = 100) -> String? {
         let words = value.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
         let lower = words.map { $0.lowercased().trimmingCharacters(in: .punctuationCharacters) }
         if ["date", "birthDate", "endDate"].contains(field) {
@@ -30,6 +35,13 @@ enum FactChecks {
             if let last = lower.last, flagWords.contains(last), words.count > 1 { return "the test name holds a flag" }
             if let first = value.first, "([{".contains(first) { return "the test name starts with a bracket" }
             if words.count > 6 || lower.filter(sentenceWords.contains).count >= 2 { return "the test name reads as a sentence" }
+            // Read by OCR, a name the lab vocabulary does not know may be misread ("PLE" for PT).
+            if confidence < readByOCR, Vocabulary.lab(value) == nil { return "a test the lab vocabulary does not know, read by OCR" }
+        case ("labs", "unit"):
+            // A unit chartex does not know, read by OCR, may be misread ("iFk" for fL).
+            if confidence < readByOCR, !ValueNormalizer.isKnownUnit(value) { return "an unknown unit, read by OCR" }
+        case ("labs", "referenceRange"):
+            if value.contains(where: \.isNumber), ReferenceRange(value) == nil { return "the reference range does not parse" }
         case ("medications", "name"):
             if words.count > 6 || lower.filter(sentenceWords.contains).count >= 2 { return "the drug name reads as a sentence" }
             if let first = lower.first, sentenceWords.contains(first) { return "the drug name starts with \"\(words[0])\"" }

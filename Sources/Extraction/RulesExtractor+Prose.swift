@@ -55,6 +55,45 @@ extension RulesExtractor {
         readProseAllergies(paragraph, text: text, into: &builder)
         readProseProblems(paragraph, text: text, into: &builder)
         readProseLabs(paragraph, text: text, date: date, into: &builder)
+        readProseReferral(paragraph, text: text, into: &builder)
+    }
+
+    // MARK: - Referral
+
+    /// The specialty a letter sends the patient to, in a sentence that refers, sends, asks to
+    /// evaluate or see ("I am referring Ms. Roe to cardiology"), and why ("for evaluation of
+    /// chest pain", "because of …", "regarding …", "the reason for referral is …").
+    func readProseReferral(_ line: Line, text: String, into builder: inout Builder) {
+        let sentences = text.components(separatedBy: ". ")
+        var offset = text.startIndex
+        for sentence in sentences {
+            defer { offset = text.index(offset, offsetBy: min(sentence.count + 2, text.distance(from: offset, to: text.endIndex))) }
+            let lower = sentence.lowercased()
+            guard lower.range(of: #"\b(refer|referring|referred|referral|sending|send|evaluate|evaluation|consult|consultation|see)\b"#,
+                              options: .regularExpression) != nil,
+                  let sentenceRange = text.range(of: sentence, range: offset..<text.endIndex) else { continue }
+            var best: Range<String.Index>?
+            for name in Vocabulary.specialties.keys where name.count >= 3 {
+                guard let found = lower.range(of: #"\b"# + NSRegularExpression.escapedPattern(for: name) + #"\b"#,
+                                              options: .regularExpression) else { continue }
+                if best == nil || lower.distance(from: found.lowerBound, to: found.upperBound)
+                    > lower.distance(from: best!.lowerBound, to: best!.upperBound) { best = found }
+            }
+            if let best {
+                let start = text.index(sentenceRange.lowerBound, offsetBy: lower.distance(from: lower.startIndex, to: best.lowerBound))
+                let end = text.index(start, offsetBy: lower.distance(from: best.lowerBound, to: best.upperBound))
+                let printed = String(text[start..<end])
+                builder.addEncounterField("specialty", raw: printed, value: printed, line: line,
+                                          words: Self.wordRange(of: start..<end, in: line), review: Self.fromProse)
+            }
+            let reasonPattern = #"(?:for (?:further )?(?:evaluation|assessment|management|workup|consideration|treatment) of|because of|due to|regarding|concerning|reason for (?:referral|consultation) is)\s+([^.;]{3,80})"#
+            if let match = Self.matches(reasonPattern, in: sentence).first, let reason = Self.string(match, 1, in: sentence) {
+                let value = reason.trimmingCharacters(in: .whitespaces.union(.punctuationCharacters))
+                let range = text.range(of: value, options: [], range: sentenceRange) ?? sentenceRange
+                builder.addEncounterField("reason", raw: value, value: value, line: line, words: Self.wordRange(of: range, in: line),
+                                          review: Self.fromProse)
+            }
+        }
     }
 
     static func matches(_ pattern: String, in text: String) -> [NSTextCheckingResult] {

@@ -79,11 +79,41 @@ public struct RulesExtractor: Sendable {
             if reason == nil, confidence < minimumConfidence, !words.isEmpty {
                 reason = "OCR confidence \(Int(confidence)) is below \(Int(minimumConfidence))"
             }
-            if reason == nil { reason = FactChecks.problem(group: group, field: field, value: value) }
+            if reason == nil {
+                reason = FactChecks.problem(group: group, field: field, value: value, confidence: words.isEmpty ? 100 : confidence)
+            }
             facts.append(ExtractedFact(group: group, item: item, field: field, raw: raw, value: value, page: line.page,
                                        bbox: words.isEmpty ? nil : line.box(words), sourceText: line.text,
                                        ocrConfidence: confidence, status: reason == nil ? "verified" : "needs_review",
                                        reviewReason: reason))
+        }
+
+        /// Encounter fields read before the encounter's date (a referral's "Reason for
+        /// referral:" above its date line): attached to the first encounter at the end.
+        var pendingEncounter: [ExtractedFact] = []
+
+        /// A field of the latest encounter, or, before there is one, of the first to come.
+        mutating func addEncounterField(_ field: String, raw: String, value: String, line: Line, words: Range<Int>,
+                                        review: String? = nil) {
+            if let item = facts.last(where: { $0.group == "encounters" && $0.field == "date" })?.item {
+                guard !facts.contains(where: { $0.group == "encounters" && $0.item == item && $0.field == field }) else { return }
+                add("encounters", item, field, raw: raw, value: value, line: line, words: words, review: review)
+            } else if !pendingEncounter.contains(where: { $0.field == field }) {
+                let before = facts.count
+                add("encounters", -1, field, raw: raw, value: value, line: line, words: words, review: review)
+                pendingEncounter.append(facts.remove(at: before))
+            }
+        }
+
+        /// Gives the pending encounter fields to the first encounter that lacks them.
+        mutating func flushPendingEncounter() {
+            guard let first = facts.first(where: { $0.group == "encounters" && $0.field == "date" })?.item else { return }
+            for var fact in pendingEncounter
+            where !facts.contains(where: { $0.group == "encounters" && $0.item == first && $0.field == fact.field }) {
+                fact.item = first
+                facts.append(fact)
+            }
+            pendingEncounter = []
         }
 
         func has(_ group: String, field: String, value: String) -> Bool {
@@ -164,6 +194,11 @@ public struct RulesExtractor: Sendable {
                     readPairs(view, into: &builder, patient: &patientItem, context: &context)
                     continue
                 }
+                // A letter's addressee: "Dr. Name" on a line of its own near the top, or the greeting.
+                if index < 14, let addressee = Self.addressee(view.text) {
+                    builder.addEncounterField("referredTo", raw: view.text, value: addressee, line: view, words: 0..<view.words.count)
+                    if view.text.lowercased().hasPrefix("dr") && view.words.count <= 5 { continue }
+                }
                 // A letter's signature: the line after "Sincerely," names its author.
                 if Self.isClosing(view.text) {
                     context.expectSigner = true
@@ -199,6 +234,11 @@ public struct RulesExtractor: Sendable {
                     context.encounterDate = date
                     let item = builder.newItem("encounters")
                     builder.add("encounters", item, "date", raw: view.text, value: date, line: view, words: 0..<words.count)
+                    context.encounterItem = item
+                    if let facility = context.facility {  // the letterhead above it
+                        builder.add("encounters", item, "facility", raw: facility.raw, value: facility.value,
+                                    line: facility.line, words: 0..<facility.line.words.count)
+                    }
                     continue
                 }
                 let startsWithLabel = readPairs(view, into: &builder, patient: &patientItem, context: &context)
@@ -216,6 +256,7 @@ public struct RulesExtractor: Sendable {
                 readSection(section, view, context: &context, into: &builder)
             }
         }
+        builder.flushPendingEncounter()
         Self.addEncounterTypes(&builder, types: pageTypes, inferred: inferredTypes)
         return Self.mergeRepeatedLabs(builder.facts)
     }
@@ -333,6 +374,17 @@ public struct RulesExtractor: Sendable {
             && text == text.uppercased() && words.allSatisfy { $0.filter(\.isLetter).count >= 2 || $0 == "&" || $0 == "/" }
     }
 
+    /// The clinician a letter is addressed to: a line "Dr. Jane Roe" (up to five words, no digits)
+    /// or the greeting "Dear Dr. Roe,".
+    static func addressee(_ text: String) -> String? {
+        let trimmed = text.trimmingCharacters(in: CharacterSet(charactersIn: " ,:"))
+        if let match = trimmed.firstMatch(of: /^Dear\s+(Dr\.?\s+[A-Z][A-Za-z'-]+(?:\s+[A-Z][A-Za-z'-]+){0,2})\s*[,:]?/) {
+            return String(match.1)
+        }
+        guard trimmed.firstMatch(of: /^Dr\.?\s+[A-Z][A-Za-z'.-]*(?:\s+[A-Z][A-Za-z'.-]*){0,3}$/) != nil else { return nil }
+        return trimmed
+    }
+
     /// "Sincerely,", "Kind regards," and the other ways a letter closes before its signature.
     static func isClosing(_ text: String) -> Bool {
         let key = text.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: " ,.;"))
@@ -411,6 +463,11 @@ public struct RulesExtractor: Sendable {
         "attending physician": "provider", "physician": "provider", "ordering provider": "provider", "seen by": "provider",
         "rendering provider": "provider",
         "allergies": "allergies", "problems": "problems", "medications": "medications",
+        "disposition": "disposition", "discharge disposition": "disposition", "disposition at discharge": "disposition",
+        "principal diagnosis": "diagnosis", "primary diagnosis": "diagnosis", "principal discharge diagnosis": "diagnosis",
+        "reason for referral": "reason", "referral reason": "reason", "reason for consultation": "reason",
+        "reason for consult": "reason", "referred to": "referredTo", "specialty": "specialty", "consult to": "referredTo",
+        "referred by": "provider", "referring provider": "provider", "referring physician": "provider",
     ]
 
     /// A known label that OCR misread by one character ("Altergies:", "Medicatlons:"): a
@@ -526,6 +583,9 @@ public struct RulesExtractor: Sendable {
                 } else if context.encounterItem == nil {
                     context.pendingProvider = (raw, line, range)
                 }
+            case "disposition", "diagnosis", "reason", "referredTo", "specialty":
+                builder.addEncounterField(start.key, raw: raw, value: raw, line: line, words: range)
+                if start.key == "diagnosis" { readProblems(line, from: valueStart, into: &builder) }
             case "dischargeDate":
                 if let iso = dates.normalize(raw), let item = builder.facts.last(where: { $0.group == "encounters" && $0.field == "date" })?.item {
                     builder.add("encounters", item, "endDate", raw: raw, value: iso, line: line, words: range)

@@ -12,6 +12,9 @@ public enum Vocabulary {
         return drugs[key]
     }
 
+    /// Clinical specialties by the words letters use for them ("cardiology", "cardiologist").
+    public static let specialties: [String: String] = load("specialties")
+
     /// Laboratory tests by their printed names and abbreviations (lowercased): LOINC code and
     /// component.
     public static let labs: [String: (loinc: String, component: String)] = {

@@ -113,4 +113,30 @@ func tablePage(_ rows: [[String]], columns: [Double], above: [String] = []) -> P
         #expect(labs == [["name": "uric acid", "value": "8.9", "unit": "mg/dL", "date": "2026-02-11"]])
         #expect(facts.filter { $0.group == "labs" }.allSatisfy { $0.status == "needs_review" })
     }
+
+    /// Issue 12's new facts: a referral's specialty, reason and addressee; an admission's
+    /// principal diagnosis and disposition.
+    @Test func referralAndAdmissionFields() {
+        let letter = extractor.extract(pages: [tablePage([], columns: [], above: [
+            "March 2, 2026",
+            "Dr. Imogen Vale",
+            "RE: Roe, Richard DOB: 04/05/1950",
+            "I am referring Mr. Roe to nephrology for evaluation of rising creatinine",
+            "over the last six months. He takes lisinopril 20 mg daily for his blood",
+            "pressure and has no other complaints at this time, thank you for seeing him.",
+        ])])
+        let visit = items(letter, "encounters").first ?? [:]
+        #expect(visit["specialty"] == "nephrology")
+        #expect(visit["reason"] == "rising creatinine over the last six months")
+        #expect(visit["referredTo"] == "Dr. Imogen Vale")
+        let stay = items(extractor.extract(pages: [tablePage([], columns: [], above: [
+            "DISCHARGE SUMMARY",
+            "Admission Date: 01/10/2026 Discharge Date: 01/14/2026",
+            "Principal Diagnosis: Community-acquired pneumonia",
+            "Discharge Disposition: Home with home health services",
+        ])]), "encounters").first ?? [:]
+        #expect(stay["diagnosis"] == "Community-acquired pneumonia")
+        #expect(stay["disposition"] == "Home with home health services")
+        #expect(stay["endDate"] == "2026-01-14" && stay["type"] == "inpatient admission")
+    }
 }

@@ -141,6 +141,8 @@ ALLERGENS = [("Penicillin", "hives"), ("Sulfonamides", "rash"), ("Codeine", "nau
              ("Shellfish", "swelling"), ("Ibuprofen", "wheezing"), ("Cephalexin", "rash"), ("Peanuts", "anaphylaxis"),
              ("Erythromycin", "GI upset"), ("Iodinated contrast", "flushing")]
 SPECIALTIES = ["cardiology", "endocrinology", "nephrology", "gastroenterology", "pulmonology", "rheumatology"]
+REASONS = ["chest pain on exertion", "worsening kidney function", "poorly controlled diabetes", "a chronic cough",
+           "joint pain and morning stiffness", "abnormal liver tests", "recurrent headaches", "iron deficiency"]
 
 # MARK: - Families
 
@@ -637,6 +639,7 @@ def referral_letter(rng, f):
     p.space(8)
     specialist = pick(rng, [c for c in CLINICIANS if c != ch.clinician])
     specialty = pick(rng, SPECIALTIES)
+    reason = pick(rng, REASONS)
     p.line(f"Dr. {specialist}")
     p.line(f"{pick(rng, TOWNS)} {specialty.capitalize()}")
     p.space(8)
@@ -654,21 +657,21 @@ def referral_letter(rng, f):
     title = "Ms." if ch.sex == "female" else "Mr."
     lab_date = a_date(rng)
     tones = [
-        f"Dear Dr. {specialist.split()[-1]}, thank you for seeing {title} {ch.last} in consultation for {specialty} "
-        f"evaluation. {pron} has a history of {problems[0].lower()} and {problems[1].lower()}. {pron} takes {drug1.lower()} "
+        f"Dear Dr. {specialist.split()[-1]}, thank you for seeing {title} {ch.last} in {specialty} consultation for "
+        f"evaluation of {reason}. {pron} has a history of {problems[0].lower()} and {problems[1].lower()}. {pron} takes {drug1.lower()} "
         f"{d1:g} {u1} daily and {drug2.lower()} {d2:g} {u2} twice daily. {pron} is allergic to {allergen.lower()} "
         f"({reaction}). {obj.capitalize()} {lab_names[0].lower()} was {value_text} {lab_unit} on {ch.d(lab_date)}.",
-        f"I am referring {title} {ch.last} to {specialty}. Past history: {problems[0]}; {problems[1]}. Current "
+        f"I am referring {title} {ch.last} to {specialty} because of {reason}. Past history: {problems[0]}; {problems[1]}. Current "
         f"medications include {drug1} {d1:g} {u1} once daily and {drug2} {d2:g} {u2} twice daily. Allergy: {allergen} "
         f"({reaction}). Most recent {lab_names[1]} {value_text} {lab_unit} ({ch.d(lab_date)}).",
         f"{title} {ch.last} is a patient of mine with {problems[0].lower()} and {problems[1].lower()} whom I would like you "
-        f"to see. Medications: {drug1} {d1:g} {u1} daily; {drug2} {d2:g} {u2} BID. Allergies: {allergen} ({reaction}). "
+        f"to see regarding {reason}. Medications: {drug1} {d1:g} {u1} daily; {drug2} {d2:g} {u2} BID. Allergies: {allergen} ({reaction}). "
         f"Labs from {ch.d(lab_date)} showed a {lab_names[0].lower()} of {value_text} {lab_unit}.",
-        f"Please evaluate {title} {ch.last} for {specialty} care. Diagnoses: {problems[0]}, {problems[1]}. "
+        f"Please evaluate {title} {ch.last} for {specialty} care; the main concern is {reason}. Diagnoses: {problems[0]}, {problems[1]}. "
         f"{pron} was started on {drug1.lower()} {d1:g} {u1} daily and continues {drug2.lower()} {d2:g} {u2} twice daily. "
         f"{pron} reports an allergy to {allergen.lower()} causing {reaction}. {lab_names[0]} on {ch.d(lab_date)}: "
         f"{value_text} {lab_unit}.",
-        f"This letter concerns {title} {ch.last}, whom I am sending to {specialty}. Known conditions are "
+        f"This letter concerns {title} {ch.last}, whom I am sending to {specialty} given {reason}. Known conditions are "
         f"{problems[0].lower()} and {problems[1].lower()}. Regimen: {drug1.lower()} {d1:g} {u1} once a day and "
         f"{drug2.lower()} {d2:g} {u2} two times a day. {pron} cannot take {allergen.lower()} ({reaction}). "
         f"{obj.capitalize()} last {lab_names[1]} measured {value_text} {lab_unit} on {ch.d(lab_date)}.",
@@ -688,7 +691,8 @@ def referral_letter(rng, f):
     ch.facts["labs"] = [{"name": lab_names[0] if f["tone"] in (0, 2, 3) else lab_names[1], "value": value,
                          "unit": lab_unit, "date": lab_date}]
     ch.facts["encounters"] = [{"date": ch.date, "type": "referral", "provider": f"{ch.clinician}, {ch.credential}",
-                               "facility": ch.facility}]
+                               "facility": ch.facility, "specialty": specialty, "reason": reason,
+                               "referredTo": f"Dr. {specialist}"}]
     # Routes are not printed in the prose: the truth holds only what the letter says.
     for m in ch.facts["medications"]:
         m.pop("route")
