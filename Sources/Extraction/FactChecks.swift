@@ -63,6 +63,10 @@ enum FactChecks {
             }
         case ("immunizations", "vaccine"):
             if words.count > 9 || lower.filter(sentenceWords.contains).count >= 2 { return "the vaccine reads as a sentence" }
+            // A lot number ("F3651", "EK5730") is a letter or two and four or more digits.
+            if words.contains(where: { $0.range(of: #"^[A-Z]{1,2}\d{4,}$"#, options: .regularExpression) != nil }) {
+                return "the vaccine name holds a lot number: a column read into it?"
+            }
         default:
             break
         }

@@ -58,20 +58,36 @@ extension RulesExtractor {
         readProseReferral(paragraph, text: text, into: &builder)
     }
 
+    static let abbreviations: Set<String> = ["mr", "ms", "mrs", "dr", "st", "vs", "no", "e.g", "i.e", "approx", "jr", "sr"]
+
+    /// The sentences of a paragraph: split after ". " unless the word before is a title or an
+    /// abbreviation ("Mr. Roe", "Dr. Lee") or a single letter ("Maria L. Gonzalez").
+    static func sentences(_ text: String) -> [Range<String.Index>] {
+        var result: [Range<String.Index>] = []
+        var start = text.startIndex
+        var search = text.startIndex
+        while let dot = text.range(of: ". ", range: search..<text.endIndex) {
+            search = dot.upperBound
+            let before = text[start..<dot.lowerBound].split(separator: " ").last.map { $0.lowercased() } ?? ""
+            if abbreviations.contains(before) || before.count == 1 { continue }
+            result.append(start..<text.index(after: dot.lowerBound))
+            start = dot.upperBound
+        }
+        if start < text.endIndex { result.append(start..<text.endIndex) }
+        return result
+    }
+
     // MARK: - Referral
 
     /// The specialty a letter sends the patient to, in a sentence that refers, sends, asks to
     /// evaluate or see ("I am referring Ms. Roe to cardiology"), and why ("for evaluation of
     /// chest pain", "because of …", "regarding …", "the reason for referral is …").
     func readProseReferral(_ line: Line, text: String, into builder: inout Builder) {
-        let sentences = text.components(separatedBy: ". ")
-        var offset = text.startIndex
-        for sentence in sentences {
-            defer { offset = text.index(offset, offsetBy: min(sentence.count + 2, text.distance(from: offset, to: text.endIndex))) }
+        for sentenceRange in Self.sentences(text) {
+            let sentence = String(text[sentenceRange])
             let lower = sentence.lowercased()
             guard lower.range(of: #"\b(refer|referring|referred|referral|sending|send|evaluate|evaluation|consult|consultation|see)\b"#,
-                              options: .regularExpression) != nil,
-                  let sentenceRange = text.range(of: sentence, range: offset..<text.endIndex) else { continue }
+                              options: .regularExpression) != nil else { continue }
             var best: Range<String.Index>?
             for name in Vocabulary.specialties.keys where name.count >= 3 {
                 guard let found = lower.range(of: #"\b"# + NSRegularExpression.escapedPattern(for: name) + #"\b"#,

@@ -197,7 +197,23 @@ public struct RulesExtractor: Sendable {
                 // A letter's addressee: "Dr. Name" on a line of its own near the top, or the greeting.
                 if index < 14, let addressee = Self.addressee(view.text) {
                     builder.addEncounterField("referredTo", raw: view.text, value: addressee, line: view, words: 0..<view.words.count)
-                    if view.text.lowercased().hasPrefix("dr") && view.words.count <= 5 { continue }
+                    if view.text.lowercased().hasPrefix("dr") && view.words.count <= 5 {
+                        context.addressBlock = 3
+                        continue
+                    }
+                }
+                // The address block under it names the service ("Dunmore Gastroenterology").
+                if context.addressBlock > 0 {
+                    context.addressBlock -= 1
+                    let lower = " " + view.text.lowercased() + " "
+                    if let name = Vocabulary.specialties.keys.filter({ lower.contains(" \($0) ") }).max(by: { $0.count < $1.count }),
+                       let range = view.text.range(of: name, options: .caseInsensitive) {
+                        let printed = String(view.text[range])
+                        builder.addEncounterField("specialty", raw: printed, value: printed, line: view,
+                                                  words: Self.wordRange(of: range, in: view))
+                        context.addressBlock = 0
+                        continue
+                    }
                 }
                 // A letter's signature: the line after "Sincerely," names its author.
                 if Self.isClosing(view.text) {
@@ -363,6 +379,8 @@ public struct RulesExtractor: Sendable {
         var columnDates: [String] = []
         /// The line before was a letter's closing ("Sincerely,"): the next names its author.
         var expectSigner = false
+        /// Lines left in a letter's address block after its "Dr. Name" line.
+        var addressBlock = 0
         /// The current section's items are written in lower or mixed case.
         var listHasLowercaseItems = false
     }
