@@ -57,6 +57,10 @@ enum FactChecks {
             if let first = value.first, first.isLowercase { return "starts in lower case: the tail of a wrapped line?" }
             if words.count == 1, value == value.uppercased(), value.count >= 4 { return "a single capitalised word: a heading?" }
             if words.count > 12 { return "the problem reads as a paragraph" }
+            // "Glipizide 5 mg PO TID" under a problem heading: a medication list whose heading was missed.
+            if value.range(of: #"\b\d+(\.\d+)?\s*(mg|mcg|g|units?|meq|ml)\b"#, options: [.regularExpression, .caseInsensitive]) != nil {
+                return "the problem reads as a medication (a dose and unit)"
+            }
         case ("patient", "name"):
             if value.contains(":") || value.contains(where: \.isNumber) || words.count > 5 {
                 return "the name holds a label or number: the grid cell may have swallowed the next field"

@@ -46,8 +46,9 @@ public enum SigParser {
     public static func parse(_ line: String) -> MedicationSig? {
         var tokens = spellOutFrequencies(line).split(whereSeparator: \.isWhitespace).map(String.init)
         // List markers: "1.", "2)", "-", "•".
+        // (OCR reads a marker's point as a comma: "1,".)
         while let first = tokens.first, first == "-" || first == "•" || first == "*"
-            || first.allSatisfy({ $0.isNumber || $0 == "." || $0 == ")" }) && first.contains(where: { $0 == "." || $0 == ")" }) {
+            || first.range(of: #"^\d{1,3}(\.|\)|,|\.\))$"#, options: .regularExpression) != nil {
             tokens.removeFirst()
         }
         guard tokens.count >= 2 else { return nil }
