@@ -48,6 +48,10 @@ enum FactChecks {
             if words.contains(where: { DateNormalizer().normalize($0) != nil && $0.contains(where: \.isNumber) }) {
                 return "the drug name holds a date"
             }
+            // Read by OCR, a drug the vocabulary knows neither whole nor by its first word may be misread.
+            if confidence < readByOCR, Vocabulary.drug(value) == nil, Vocabulary.drug(words.first ?? "") == nil {
+                return "a drug the drug vocabulary does not know, read by OCR"
+            }
         case ("allergies", "substance"):
             if value.contains(where: { ":[]?".contains($0) }) || words.count > 5
                 || lower.filter(sentenceWords.contains).count >= 2 {
