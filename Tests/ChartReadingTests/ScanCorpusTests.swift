@@ -7,7 +7,7 @@ import Testing
 /// tests: test-split parameters, its own seed), generated once per run into a temporary folder:
 /// every scan style (clean, photocopy, fax, phone) turned 0/90/180/270, two blank sheets, and the
 /// image inputs (a 2-page G4 TIFF fax at 200x100 dpi, a PNG, an EXIF-turned JPEG, that JPEG
-/// named .pdf). Floors are regression guards set below what was measured (docs/ocr.md).
+/// named .pdf). Floors are regression guards set below what was measured (docs/scans.md).
 enum ScanCorpus {
     struct Entry: Decodable {
         var file: String
@@ -89,7 +89,7 @@ enum ScanCorpus {
 }
 
 @Suite(.serialized) struct ScanCorpusTests {
-    /// CER floors per scan style on the tests subset (measured values in docs/ocr.md).
+    /// CER floors per scan style on the tests subset (measured values in docs/scans.md).
     static let floors = ["clean": 0.06, "photocopy": 0.20, "fax": 0.22, "phone": 0.03]
 
     @Test func everyStyleAndTurnIsReadUprightAndNoPageIsLost() throws {
