@@ -10,6 +10,7 @@ enum FactChecks {
                                              "the", "and", "on", "for", "to", "of", "in", "at", "by", "from", "this", "that",
                                              "yes", "no", "not", "please", "denies", "reports"]
     static let flagWords: Set<String> = ["h", "l", "high", "low", "hi", "lo", "abnormal", "critical"]
+    static let dates = DateNormalizer()
 
     /// Below this mean word confidence a value was read by OCR, not taken from a text layer
     /// (whose words carry 100): its characters may be misread.
@@ -29,7 +30,7 @@ enum FactChecks {
             if words.contains(where: { RulesExtractor.isValue($0.trimmingCharacters(in: CharacterSet(charactersIn: ".,;"))) }) {
                 return "the test name holds a number (a result?)"
             }
-            if words.contains(where: { DateNormalizer().normalize($0) != nil && $0.contains(where: \.isNumber) }) {
+            if words.contains(where: { dates.normalize($0) != nil && $0.contains(where: \.isNumber) }) {
                 return "the test name holds a date"
             }
             if let last = lower.last, flagWords.contains(last), words.count > 1 { return "the test name holds a flag" }
@@ -45,7 +46,7 @@ enum FactChecks {
         case ("medications", "name"):
             if words.count > 6 || lower.filter(sentenceWords.contains).count >= 2 { return "the drug name reads as a sentence" }
             if let first = lower.first, sentenceWords.contains(first) { return "the drug name starts with \"\(words[0])\"" }
-            if words.contains(where: { DateNormalizer().normalize($0) != nil && $0.contains(where: \.isNumber) }) {
+            if words.contains(where: { dates.normalize($0) != nil && $0.contains(where: \.isNumber) }) {
                 return "the drug name holds a date"
             }
             // Read by OCR, a drug the vocabulary knows neither whole nor by its first word may be misread.

@@ -85,19 +85,11 @@ extension RulesExtractor {
     func readProseReferral(_ line: Line, text: String, into builder: inout Builder) {
         for sentenceRange in Self.sentences(text) {
             let sentence = String(text[sentenceRange])
-            let lower = sentence.lowercased()
-            guard lower.range(of: #"\b(refer|referring|referred|referral|sending|send|evaluate|evaluation|consult|consultation|see)\b"#,
+            guard sentence.lowercased().range(of: #"\b(refer|referring|referred|referral|sending|send|evaluate|evaluation|consult|consultation|see)\b"#,
                               options: .regularExpression) != nil else { continue }
-            var best: Range<String.Index>?
-            for name in Vocabulary.specialties.keys where name.count >= 3 {
-                guard let found = lower.range(of: #"\b"# + NSRegularExpression.escapedPattern(for: name) + #"\b"#,
-                                              options: .regularExpression) else { continue }
-                if best == nil || lower.distance(from: found.lowerBound, to: found.upperBound)
-                    > lower.distance(from: best!.lowerBound, to: best!.upperBound) { best = found }
-            }
-            if let best {
-                let start = text.index(sentenceRange.lowerBound, offsetBy: lower.distance(from: lower.startIndex, to: best.lowerBound))
-                let end = text.index(start, offsetBy: lower.distance(from: best.lowerBound, to: best.upperBound))
+            if let found = Vocabulary.longestSpecialty(in: sentence) {
+                let start = text.index(sentenceRange.lowerBound, offsetBy: found.offset)
+                let end = text.index(start, offsetBy: found.length)
                 let printed = String(text[start..<end])
                 builder.addEncounterField("specialty", raw: printed, value: printed, line: line,
                                           words: Self.wordRange(of: start..<end, in: line), review: Self.fromProse)

@@ -205,9 +205,9 @@ public struct RulesExtractor: Sendable {
                 // The address block under it names the service ("Dunmore Gastroenterology").
                 if context.addressBlock > 0 {
                     context.addressBlock -= 1
-                    let lower = " " + view.text.lowercased() + " "
-                    if let name = Vocabulary.specialties.keys.filter({ lower.contains(" \($0) ") }).max(by: { $0.count < $1.count }),
-                       let range = view.text.range(of: name, options: .caseInsensitive) {
+                    if let found = Vocabulary.longestSpecialty(in: view.text) {
+                        let from = view.text.index(view.text.startIndex, offsetBy: found.offset)
+                        let range = from..<view.text.index(from, offsetBy: found.length)
                         let printed = String(view.text[range])
                         builder.addEncounterField("specialty", raw: printed, value: printed, line: view,
                                                   words: Self.wordRange(of: range, in: view))

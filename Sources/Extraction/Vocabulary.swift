@@ -15,6 +15,26 @@ public enum Vocabulary {
     /// Clinical specialties by the words letters use for them ("cardiology", "cardiologist").
     public static let specialties: [String: String] = load("specialties")
 
+    /// The longest specialty named in `text`, as whole words: its character offset and length.
+    public static func longestSpecialty(in text: String) -> (offset: Int, length: Int)? {
+        let lower = Array(text.lowercased())
+        guard lower.count == text.count else { return nil }
+        var best: (offset: Int, length: Int)?
+        for name in specialties.keys where name.count >= 3 && name.count > (best?.length ?? 0) {
+            let key = Array(name)
+            var i = 0
+            while i + key.count <= lower.count {
+                if lower[i..<(i + key.count)].elementsEqual(key),
+                   i == 0 || !lower[i - 1].isLetter, i + key.count == lower.count || !lower[i + key.count].isLetter {
+                    best = (i, key.count)
+                    break
+                }
+                i += 1
+            }
+        }
+        return best
+    }
+
     /// Laboratory tests by their printed names and abbreviations (lowercased): LOINC code and
     /// component.
     public static let labs: [String: (loinc: String, component: String)] = {

@@ -29,12 +29,6 @@ func tablePage(_ rows: [[String]], columns: [Double], above: [String] = []) -> P
 @Suite struct LayoutTests {
     let extractor = RulesExtractor(dates: DateNormalizer(pivotYear: 26))
 
-    func items(_ facts: [ExtractedFact], _ group: String) -> [[String: String]] {
-        var result: [Int: [String: String]] = [:]
-        for fact in facts where fact.group == group { result[fact.item, default: [:]][fact.field] = fact.value }
-        return result.keys.sorted().map { result[$0]! }
-    }
-
     /// Header words the vocabulary does not know: the columns are typed by what they hold.
     @Test func columnsUnderUnknownHeadersAreTypedByTheirContent() throws {
         let page = tablePage([

@@ -85,6 +85,13 @@ import Testing
 }
 
 
+/// The items of `group`, each as its field → value table, in item order.
+func items(_ facts: [ExtractedFact], _ group: String) -> [[String: String]] {
+    var result: [Int: [String: String]] = [:]
+    for fact in facts where fact.group == group { result[fact.item, default: [:]][fact.field] = fact.value }
+    return result.keys.sorted().map { result[$0]! }
+}
+
 /// Pages built from plain lines (one word per token, 12 pt rows), for extractor tests.
 func page(_ number: Int, _ lines: [String]) -> PageReading {
     let segments = lines.enumerated().map { row, line in
@@ -101,12 +108,6 @@ func page(_ number: Int, _ lines: [String]) -> PageReading {
 
 @Suite struct RulesExtractorTests {
     let extractor = RulesExtractor(dates: DateNormalizer(pivotYear: 26))
-
-    func items(_ facts: [ExtractedFact], _ group: String) -> [[String: String]] {
-        var result: [Int: [String: String]] = [:]
-        for fact in facts where fact.group == group { result[fact.item, default: [:]][fact.field] = fact.value }
-        return result.keys.sorted().map { result[$0]! }
-    }
 
     @Test func readsAnUnseenLayoutWithColumnsInAnotherOrder() {
         let facts = extractor.extract(pages: [page(1, [
