@@ -60,7 +60,7 @@ let package = Package(
         .target(name: "ModelExtraction", dependencies: ["Extraction", "ModelClient", "ChartModel", "Validation"],
                 swiftSettings: swiftSettings),
         // Question answering over a chart's facts and text, with citations.
-        .target(name: "Answering", dependencies: ["ModelClient", "Validation"], swiftSettings: swiftSettings),
+        .target(name: "Answering", dependencies: ["Extraction", "ModelClient", "Validation"], swiftSettings: swiftSettings),
         // The store: GRDB over one SQLite file; the only importer of GRDBSQLite.
         .target(name: "Storage", dependencies: [
             "ChartModel",

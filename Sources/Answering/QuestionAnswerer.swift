@@ -1,8 +1,11 @@
+import Extraction
 import Foundation
 
 /// Answers questions about one patient's chart from its stored facts, and from its page text
-/// when the facts do not cover the question. Never guesses: what the chart does not say is
-/// "not stated".
+/// when the facts do not cover the question. The question is read as an intent with slots
+/// (`QuestionReader`); the answer comes in the form asked: yes or no first, a count, a date, a
+/// high/low/normal, a list with every item and no extra one. Never guesses: what the chart does
+/// not say is "not stated".
 public struct QuestionAnswerer: Sendable {
     /// One item (a lab result, a medication…) with its fields.
     struct Item {
@@ -15,8 +18,9 @@ public struct QuestionAnswerer: Sendable {
         func value(_ field: String) -> String? { fields[field]?.value }
         /// The date that orders items: the item's own date, else its document's.
         var date: String { value("date") ?? value("endDate") ?? documentDate ?? "" }
+        var name: String { value("name") ?? value("substance") ?? value("vaccine") ?? "" }
         func citation(_ field: String? = nil) -> Citation {
-            let fact = field.flatMap { fields[$0] } ?? fields["name"] ?? fields.values.first!
+            let fact = field.flatMap { fields[$0] } ?? fields["name"] ?? fields["substance"] ?? fields["vaccine"] ?? fields.values.first!
             return Citation(documentId: documentId, document: fileName, page: fact.page, snippet: fact.evidence ?? fact.value)
         }
     }
@@ -35,269 +39,510 @@ public struct QuestionAnswerer: Sendable {
         self.search = search
     }
 
-    public func answer(_ question: String) -> ChartAnswer {
-        let q = " " + question.lowercased().replacingOccurrences(of: #"[^a-z0-9/ ]"#, with: " ", options: .regularExpression) + " "
-        func has(_ words: String...) -> Bool { words.contains { q.contains(" \($0) ") || q.contains(" \($0)") && $0.hasSuffix(" ") } }
+    public func answer(_ text: String) -> ChartAnswer {
+        let q = QuestionReader.read(text)
+        switch q.domain {
+        case .patient?: return patient(q)
+        case .referral?: return referral(q) ?? retrieval(q)
+        case .allergy?: return allergy(q)
+        case .immunization?: return immunization(q)
+        case .lab?: return lab(q)
+        case .vital?: return vital(q)
+        case .medication?: return medication(q) ?? retrieval(q)
+        case .problem?: return problem(q) ?? retrieval(q)
+        case .encounter?: return encounter(q) ?? retrieval(q)
+        case nil: return retrieval(q)
+        }
+    }
 
-        if has("date of birth", "dob", "born", "birthday", "birth date", "birthdate", "how old", "age") {
-            return patientField(question, "birthDate", intent: "dob")
+    // MARK: - Answers
+
+    func answer(_ q: Question, _ text: String, _ intent: String, _ citations: [Citation], conflict: String? = nil) -> ChartAnswer {
+        ChartAnswer(question: q.text, answer: text, intent: intent, citations: Self.uniqueCitations(citations), conflict: conflict)
+    }
+
+    func notStated(_ q: Question, _ intent: String) -> ChartAnswer {
+        ChartAnswer(question: q.text, answer: ChartAnswer.notStated, intent: intent, citations: [], conflict: nil)
+    }
+
+    func group(_ name: String) -> [Item] { items.filter { $0.group == name } }
+
+    /// The items a time slot selects, in date order.
+    func select(_ candidates: [Item], _ time: Question.Time) -> [Item] {
+        switch time {
+        case .latest, .first: return candidates
+        case .on(let date): return candidates.filter { $0.date.hasPrefix(date) }
+        case .between(let a, let b): return candidates.filter { $0.date >= min(a, b) && $0.date <= max(a, b) + "~" }
+        case .admission:
+            guard let admitted = group("encounters").last(where: { $0.value("endDate") != nil })?.value("date") else { return candidates }
+            let on = candidates.filter { $0.date == admitted }
+            return on.isEmpty ? candidates.prefix(1).map { $0 } : on
+        case .discharge:
+            guard let discharged = group("encounters").last(where: { $0.value("endDate") != nil })?.value("endDate") else { return candidates }
+            let on = candidates.filter { $0.date == discharged }
+            return on.isEmpty ? candidates : on
         }
-        if has("mrn", "medical record number", "record number", "patient id", "chart number") {
-            return patientField(question, "mrn", intent: "mrn")
-        }
-        if has("sex", "gender", "male or female") { return patientField(question, "sex", intent: "sex") }
-        if has("allergy", "allergies", "allergic", "nkda", "reaction to", "react to") { return allergy(question, q) }
-        if let lab = LabNames.canonical(in: q) { return latestLab(question, lab) }
-        if let vital = Self.vitalName(q) { return latestVital(question, vital) }
-        if has("vaccine", "vaccines", "vaccinated", "immunization", "immunizations", "shot", "tdap", "flu", "influenza",
-               "covid", "pneumococcal", "hepatitis b") {
-            return immunization(question, q)
-        }
-        if has("admitted", "admission", "discharged", "discharge date", "visit", "visits", "seen", "appointment", "encounter") {
-            return encounter(question, q)
-        }
-        if has("medication", "medications", "meds", "medicine", "medicines", "taking", "take", "takes", "prescribed",
-               "drug", "drugs", "dose", "dosage", "on", "started", "stopped", "discontinued") || Self.frequency(in: q) != nil {
-            if let answer = medication(question, q) { return answer }
-        }
-        if has("problem", "problems", "diagnosis", "diagnoses", "condition", "conditions", "history of", "have", "has",
-               "suffer", "diagnosed") {
-            if let answer = problem(question, q) { return answer }
-        }
-        return retrieval(question)
+    }
+
+    func pick(_ candidates: [Item], _ time: Question.Time) -> Item? {
+        let chosen = select(candidates, time)
+        return time == .first || time == .admission ? chosen.first : chosen.last
     }
 
     // MARK: - Patient
 
-    func patientField(_ question: String, _ field: String, intent: String) -> ChartAnswer {
-        let candidates = items.filter { $0.group == "patient" && $0.value(field) != nil }
-        guard let latest = candidates.last else { return notStated(question, intent) }
+    func patient(_ q: Question) -> ChartAnswer {
+        let field = [.birthDate: "birthDate", .mrn: "mrn", .sex: "sex"][q.attribute ?? .birthDate] ?? "birthDate"
+        let intent = [.birthDate: "dob", .mrn: "mrn", .sex: "sex"][q.attribute ?? .birthDate] ?? "dob"
+        let candidates = group("patient").filter { $0.value(field) != nil }
+        guard let latest = candidates.last, let value = latest.value(field) else { return notStated(q, intent) }
         let distinct = Set(candidates.map { $0.value(field)! })
         let conflict = distinct.count > 1 ? "documents disagree: \(distinct.sorted().joined(separator: " vs "))" : nil
-        return ChartAnswer(question: question, answer: latest.value(field)!, intent: intent,
-                           citations: [latest.citation(field)], conflict: conflict)
-    }
-
-    // MARK: - Allergies
-
-    func allergy(_ question: String, _ q: String) -> ChartAnswer {
-        let allergies = items.filter { $0.group == "allergies" }
-        let known = allergies.filter { $0.value("substance") != "NKDA" }
-        // A substance named in the question?
-        let words = Set(q.split(separator: " ").map(String.init)).subtracting(Self.stopWords)
-        if let asked = words.first(where: { w in w.count > 3 && !["allergic", "allergy", "allergies", "reaction"].contains(w) }) {
-            if let match = known.last(where: { ($0.value("substance") ?? "").lowercased().contains(asked)
-                || asked.contains(($0.value("substance") ?? "").lowercased().prefix(5)) }) {
-                let reaction = match.value("reaction").map { " (reaction: \($0))" } ?? ""
-                return ChartAnswer(question: question, answer: "yes: \(match.value("substance")!)\(reaction)", intent: "allergy",
-                                   citations: [match.citation("substance")], conflict: nil)
-            }
-            if let nkda = allergies.last(where: { $0.value("substance") == "NKDA" }), known.isEmpty {
-                return ChartAnswer(question: question, answer: "no: no known drug allergies (NKDA)", intent: "allergy",
-                                   citations: [nkda.citation("substance")], conflict: nil)
-            }
-            if !known.isEmpty {
-                return ChartAnswer(question: question, answer: "no \(asked) allergy is recorded; recorded allergies: "
-                                   + known.compactMap { $0.value("substance") }.joined(separator: ", "),
-                                   intent: "allergy", citations: known.map { $0.citation("substance") }, conflict: nil)
-            }
-            return notStated(question, "allergy")
-        }
-        if known.isEmpty, let nkda = allergies.last {
-            return ChartAnswer(question: question, answer: "no known drug allergies (NKDA)", intent: "allergy",
-                               citations: [nkda.citation("substance")], conflict: nil)
-        }
-        guard !known.isEmpty else { return notStated(question, "allergy") }
-        let list = known.map { a in a.value("substance")! + (a.value("reaction").map { " (\($0))" } ?? "") }
-        return ChartAnswer(question: question, answer: Self.unique(list).joined(separator: "; "), intent: "allergy",
-                           citations: known.map { $0.citation("substance") }, conflict: nil)
+        return answer(q, value, intent, [latest.citation(field)], conflict: conflict)
     }
 
     // MARK: - Labs and vitals
 
-    func latestLab(_ question: String, _ lab: String) -> ChartAnswer {
-        let results = items.filter { $0.group == "labs" && LabNames.canonical(in: " " + ($0.value("name") ?? "").lowercased() + " ") == lab }
-        guard let latest = results.last, let value = latest.value("value") else { return notStated(question, "lab") }
-        var answer = value
-        if let unit = latest.value("unit") { answer += " \(unit)" }
-        if let flag = latest.value("flag") { answer += " (\(flag))" }
-        if let date = latest.value("date") { answer += " on \(date)" }
-        return ChartAnswer(question: question, answer: answer, intent: "lab", citations: [latest.citation("value")], conflict: nil)
+    /// The LOINC code of a stored test name, or its lowercased name when the vocabulary does not know it.
+    static func labKey(_ name: String) -> String { Vocabulary.lab(name)?.loinc ?? name.lowercased() }
+
+    func labs(matching entity: Question.Entity) -> [Item] {
+        let results = group("labs").filter { $0.value("value") != nil }
+        let byCode = results.filter { Self.labKey($0.name) == entity.key }
+        if !byCode.isEmpty { return byCode }
+        // A name the vocabulary spells otherwise: the test's own words ("microalbumin" in
+        // "Microalbumin/creatinine ratio").
+        let asked = Set(Self.stems(entity.surface))
+        return results.filter { item in
+            let printed = Set(Self.stems(item.name))
+            return !asked.isEmpty && (asked.isSubset(of: printed) || printed.isSubset(of: asked)) && asked.contains { $0.count > 3 }
+        }
     }
 
-    static let vitals: [(String, [String])] = [
-        ("blood pressure", ["blood pressure", "bp"]), ("heart rate", ["heart rate", "pulse", "hr"]),
-        ("temperature", ["temperature", "temp", "fever"]), ("weight", ["weight", "weigh", "wt"]),
-        ("oxygen saturation", ["oxygen", "o2", "spo2", "saturation", "sat"]), ("respiratory rate", ["respiratory", "respirations", "rr", "breathing rate"]),
-        ("height", ["height", "tall"]),
-    ]
-
-    static func vitalName(_ q: String) -> String? {
-        vitals.first { _, words in words.contains { q.contains(" \($0) ") || q.contains(" \($0)") } }?.0
+    func describeLab(_ item: Item, range: Bool = true) -> String {
+        var text = "\(item.name) \(item.value("value") ?? "")"
+        if let unit = item.value("unit"), !unit.isEmpty { text += " \(unit)" }
+        var notes: [String] = []
+        if let flag = item.value("flag") { notes.append(flag) }
+        if range, let r = item.value("referenceRange") { notes.append("range \(r)") }
+        if !notes.isEmpty { text += " (\(notes.joined(separator: ", ")))" }
+        if let date = item.value("date") { text += " on \(date)" }
+        return text
     }
 
-    func latestVital(_ question: String, _ name: String) -> ChartAnswer {
-        let readings = items.filter { $0.group == "vitals" && $0.value("name") == name }
-        guard let latest = readings.last, let value = latest.value("value") else { return notStated(question, "vital") }
-        var answer = value
-        if let unit = latest.value("unit") { answer += " \(unit)" }
-        if let date = latest.value("date") { answer += " on \(date)" }
-        return ChartAnswer(question: question, answer: answer, intent: "vital", citations: [latest.citation("value")], conflict: nil)
+    /// High, low or normal: the printed flag, else the value against the printed range.
+    static func interpretation(_ item: Item) -> String? {
+        if let flag = item.value("flag")?.lowercased() {
+            if flag.hasPrefix("h") || flag.contains(">") { return "high" }
+            if flag.hasPrefix("l") || flag.contains("<") { return "low" }
+            if flag.hasPrefix("n") { return "normal" }
+            if flag.hasPrefix("a") || flag.hasPrefix("c") { return "abnormal" }
+        }
+        guard let value = item.value("value").flatMap({ Double($0.trimmingCharacters(in: CharacterSet(charactersIn: "<> "))) }),
+              let range = item.value("referenceRange") else { return nil }
+        let numbers = range.split { !$0.isNumber && $0 != "." }.compactMap { Double($0) }
+        if range.hasPrefix(">") || range.hasPrefix("≥"), let low = numbers.first { return value < low ? "low" : "normal" }
+        if range.hasPrefix("<") || range.hasPrefix("≤"), let high = numbers.first { return value > high ? "high" : "normal" }
+        guard numbers.count >= 2 else { return nil }
+        return value < numbers[0] ? "low" : value > numbers[1] ? "high" : "normal"
+    }
+
+    func lab(_ q: Question) -> ChartAnswer {
+        guard let entity = q.entity(.lab) else {
+            // No test named: the abnormal results, or all of them.
+            let all = latestByName(group("labs").filter { $0.value("value") != nil }, key: { Self.labKey($0.name) })
+            guard !all.isEmpty else { return notStated(q, "labs") }
+            let wantsAbnormal = q.form == .flag || q.words.contains { ["abnormal", "flagged", "elevated", "out", "high", "low"].contains($0) }
+            let list = wantsAbnormal ? all.filter { (Self.interpretation($0) ?? "normal") != "normal" } : all
+            if wantsAbnormal && list.isEmpty {
+                return answer(q, "none: every result is within its range", "abnormal labs", all.map { $0.citation("value") })
+            }
+            if q.form == .count { return answer(q, "\(list.count): " + list.map { describeLab($0) }.joined(separator: "; "), "lab count",
+                                                list.map { $0.citation("value") }) }
+            return answer(q, list.map { describeLab($0) }.joined(separator: "; "), wantsAbnormal ? "abnormal labs" : "labs",
+                          list.map { $0.citation("value") })
+        }
+        let results = labs(matching: entity)
+        guard let item = pick(results, q.time) else {
+            if q.form == .yesNo, !group("labs").isEmpty {
+                return answer(q, "no: no \(entity.surface) result is recorded", "lab presence",
+                              group("labs").suffix(3).map { $0.citation("value") })
+            }
+            return notStated(q, "lab")
+        }
+        let cite = [item.citation("value")]
+        let earlier = results.filter { $0.date != item.date && $0.documentId != item.documentId || $0.date < item.date }
+            .filter { $0.value("value") != item.value("value") }
+        let history = q.time == .latest && !earlier.isEmpty
+            ? "; earlier: " + earlier.suffix(3).map { "\($0.value("value") ?? "") on \($0.date)" }.joined(separator: ", ") : ""
+        switch q.form {
+        case .flag:
+            guard let reading = Self.interpretation(item) else {
+                return answer(q, "not flagged, and no reference range is printed: \(describeLab(item))", "lab flag", cite)
+            }
+            return answer(q, "\(reading): \(describeLab(item))", "lab flag", cite)
+        case .date:
+            return answer(q, "\(item.date): \(describeLab(item))", "lab date", cite)
+        case .yesNo:
+            if q.words.contains(where: { ["high", "elevated", "low", "abnormal", "normal"].contains($0) }),
+               let reading = Self.interpretation(item) {
+                let asked = q.words.first { ["high", "elevated", "low", "abnormal", "normal"].contains($0) }!
+                let yes = asked == reading || asked == "elevated" && reading == "high" || asked == "abnormal" && reading != "normal"
+                return answer(q, "\(yes ? "yes" : "no"): \(reading), \(describeLab(item))", "lab flag", cite)
+            }
+            return answer(q, "yes: \(describeLab(item))", "lab presence", cite)
+        case .count:
+            return answer(q, "\(results.count): " + results.map { describeLab($0, range: false) }.joined(separator: "; "), "lab count",
+                          results.map { $0.citation("value") })
+        default:
+            if q.attribute == .unit, let unit = item.value("unit") { return answer(q, "\(unit): \(describeLab(item))", "lab unit", cite) }
+            if q.attribute == .range, let range = item.value("referenceRange") {
+                return answer(q, "\(range): \(describeLab(item))", "lab range", cite)
+            }
+            var text = item.value("value") ?? ""
+            if let unit = item.value("unit"), !unit.isEmpty { text += " \(unit)" }
+            if let flag = item.value("flag") { text += " (\(flag))" }
+            if let date = item.value("date") { text += " on \(date)" }
+            return answer(q, text + history, "lab", cite)
+        }
+    }
+
+    func vital(_ q: Question) -> ChartAnswer {
+        guard let entity = q.entity(.vital) else { return notStated(q, "vital") }
+        let readings = group("vitals").filter { $0.value("name") == entity.key && $0.value("value") != nil }
+        guard let item = pick(readings, q.time), let value = item.value("value") else { return notStated(q, "vital") }
+        var text = value
+        if let unit = item.value("unit") { text += " \(unit)" }
+        if let date = item.value("date") { text += " on \(date)" }
+        if q.form == .date, let date = item.value("date") { text = "\(date): \(entity.key) \(text)" }
+        if q.form == .yesNo { text = "yes: \(entity.key) \(text)" }
+        return answer(q, text, "vital", [item.citation("value")])
     }
 
     // MARK: - Medications
 
-    static let frequencies: [(code: String, phrases: [String])] = [
-        ("BID", ["twice daily", "twice a day", "two times a day", "bid", "every 12 hours"]),
-        ("TID", ["three times a day", "three times daily", "tid"]), ("QID", ["four times a day", "qid"]),
-        ("QHS", ["at bedtime", "bedtime", "at night", "nightly", "qhs", "before bed"]),
-        ("daily", ["once daily", "once a day", "every day", "daily", "qd", "each day"]),
-        ("PRN", ["as needed", "prn", "when needed"]),
-    ]
-
-    static func frequency(in q: String) -> String? {
-        frequencies.first { _, phrases in phrases.contains { q.contains(" \($0) ") } }?.code
+    /// The generic a stored drug name stands for (its first words when the name carries a form or salt).
+    static func generic(_ name: String) -> String {
+        if let g = Vocabulary.drug(name) { return g }
+        let words = name.lowercased().split(separator: " ")
+        for n in stride(from: words.count - 1, through: 1, by: -1) {
+            if let g = Vocabulary.drug(words.prefix(n).joined(separator: " ")) { return g }
+        }
+        return name.lowercased()
     }
 
-    func medication(_ question: String, _ q: String) -> ChartAnswer? {
-        var meds: [String: Item] = [:]  // latest mention of each medication wins
-        for item in items where item.group == "medications" {
-            guard let name = item.value("name")?.lowercased() else { continue }
-            meds[name] = item
-        }
-        guard !meds.isEmpty else { return nil }
-        let ordered = meds.values.sorted { ($0.value("name") ?? "") < ($1.value("name") ?? "") }
-        func describe(_ m: Item) -> String {
-            [m.value("name"), m.value("dose").map { $0 + (m.value("unit").map { " \($0)" } ?? "") }, m.value("route"),
-             m.value("frequency")].compactMap { $0 }.joined(separator: " ")
-        }
-        // A named medication: "Is she taking metformin?", "What dose of lisinopril…"
-        let words = q.split(separator: " ").map(String.init)
-        if let named = ordered.first(where: { m in
-            let name = (m.value("name") ?? "").lowercased()
-            return words.contains { $0.count > 3 && name.split(separator: " ").contains(Substring($0)) }
-        }) {
-            let status = named.value("status") ?? "active"
-            let mentions = items.filter { $0.group == "medications" && $0.value("name")?.lowercased() == named.value("name")?.lowercased() }
-            let statuses = Set(mentions.map { $0.value("status") ?? "active" })
+    /// The latest mention of each thing, in name order.
+    func latestByName(_ candidates: [Item], key: (Item) -> String) -> [Item] {
+        var latest: [String: Item] = [:]
+        for item in candidates { latest[key(item)] = item }  // candidates are in date order
+        return latest.values.sorted { $0.name.lowercased() < $1.name.lowercased() }
+    }
+
+    func describeMedication(_ m: Item) -> String {
+        [m.value("name"), m.value("dose").map { $0 + (m.value("unit").map { " \($0)" } ?? "") }, m.value("route"),
+         m.value("frequency")].compactMap { $0 }.joined(separator: " ")
+    }
+
+    static func status(_ m: Item) -> String { m.value("status") ?? "active" }
+
+    static let frequencyWords = ["daily": "once daily", "BID": "twice daily", "TID": "three times daily", "QID": "four times daily",
+                                 "QHS": "at bedtime", "PRN": "as needed", "weekly": "once a week"]
+    static let routeWords = ["PO": "by mouth", "SC": "subcutaneous", "IV": "intravenous", "IM": "intramuscular",
+                             "SL": "under the tongue", "inhaled": "inhaled", "topical": "on the skin", "intranasal": "in the nose"]
+
+    func medication(_ q: Question) -> ChartAnswer? {
+        let all = group("medications").filter { $0.value("name") != nil }
+        let meds = latestByName(all, key: { Self.generic($0.name) })
+        guard !meds.isEmpty else { return q.entity(.medication) != nil || q.form != .value ? notStated(q, "medications") : nil }
+        let current = meds.filter { Self.status($0) != "discontinued" }
+
+        if let entity = q.entity(.medication) ?? namedOnChart(q, meds) {
+            let mentions = all.filter { Self.generic($0.name) == entity.key }
+            guard let m = meds.first(where: { Self.generic($0.name) == entity.key }) else {
+                if q.form == .yesNo || q.form == .value && q.attribute == nil {
+                    return answer(q, "no: \(entity.surface) is not on the medication list", "medication",
+                                  meds.map { $0.citation("name") })
+                }
+                return notStated(q, "medication")
+            }
+            let status = Self.status(m)
+            let statuses = Set(mentions.map(Self.status))
             let conflict = statuses.count > 1
-                ? "documents disagree (\(statuses.sorted().joined(separator: " vs "))); the latest, \(named.fileName), says \(status)" : nil
-            return ChartAnswer(question: question, answer: "\(describe(named)) (\(status))", intent: "medication",
-                               citations: mentions.reversed().map { $0.citation("name") }, conflict: conflict)
+                ? "documents disagree (\(statuses.sorted().joined(separator: " vs "))); the latest, \(m.fileName), says \(status)" : nil
+            let cites = mentions.reversed().map { $0.citation("name") }
+            switch q.attribute {
+            case .dose?:
+                guard let dose = m.value("dose") else { return notStated(q, "medication dose") }
+                return answer(q, "\(dose)\(m.value("unit").map { " \($0)" } ?? ""): \(describeMedication(m)) (\(status))",
+                              "medication dose", [m.citation("dose")] + cites, conflict: conflict)
+            case .frequency?:
+                guard let frequency = m.value("frequency") else { return notStated(q, "medication frequency") }
+                let words = Self.frequencyWords[frequency].map { " (\($0))" } ?? ""
+                return answer(q, "\(frequency)\(words): \(describeMedication(m)) (\(status))", "medication frequency",
+                              [m.citation("frequency")] + cites, conflict: conflict)
+            case .route?:
+                guard let route = m.value("route") else { return notStated(q, "medication route") }
+                let words = Self.routeWords[route].map { " (\($0))" } ?? ""
+                return answer(q, "\(route)\(words): \(describeMedication(m)) (\(status))", "medication route",
+                              [m.citation("route")] + cites, conflict: conflict)
+            default:
+                if q.form == .date {
+                    return answer(q, "\(m.date): \(describeMedication(m)) (\(status))", "medication date", cites, conflict: conflict)
+                }
+                let yes = status != "discontinued"
+                let verdict = q.status == .discontinued ? (yes ? "no" : "yes") : q.status == .new ? (status == "new" ? "yes" : "no")
+                    : (yes ? "yes" : "no")
+                let text = yes ? "\(describeMedication(m)) (\(status))" : "\(describeMedication(m)) was discontinued"
+                return answer(q, q.form == .yesNo ? "\(verdict): \(text)" : text, "medication", cites, conflict: conflict)
+            }
         }
-        if let code = Self.frequency(in: q) {
-            let matching = ordered.filter { ($0.value("frequency") ?? "").uppercased().contains(code.uppercased())
-                && $0.value("status") != "discontinued" }
-            guard !matching.isEmpty else { return notStated(question, "medications") }
-            return ChartAnswer(question: question, answer: matching.map(describe).joined(separator: "; "), intent: "medications",
-                               citations: matching.map { $0.citation("frequency") }, conflict: nil)
+        var list: [Item]
+        var intent: String
+        switch q.status {
+        case .discontinued: (list, intent) = (meds.filter { Self.status($0) == "discontinued" }, "discontinued medications")
+        case .new: (list, intent) = (meds.filter { Self.status($0) == "new" }, "new medications")
+        default: (list, intent) = (current, "active medications")
         }
-        var wanted: Set<String> = ["active", "new"]
-        var intent = "active medications"
-        if q.contains(" discontinued ") || q.contains(" stopped ") || q.contains(" stop") {
-            wanted = ["discontinued"]
-            intent = "discontinued medications"
-        } else if q.contains(" new ") || q.contains(" started ") || q.contains(" start") {
-            wanted = ["new"]
-            intent = "new medications"
+        if let code = q.frequency {
+            list = list.filter { ($0.value("frequency") ?? "").uppercased().contains(code.uppercased()) }
+            intent = "medications by frequency"
         }
-        let list = ordered.filter { wanted.contains($0.value("status") ?? "active") }
-        guard !list.isEmpty else { return notStated(question, intent) }
-        return ChartAnswer(question: question, answer: list.map(describe).joined(separator: "; "), intent: intent,
-                           citations: list.map { $0.citation("name") }, conflict: nil)
+        if q.form == .count {
+            return answer(q, "\(list.count)" + (list.isEmpty ? "" : ": " + list.map(describeMedication).joined(separator: "; ")),
+                          "medication count", (list.isEmpty ? meds : list).map { $0.citation("name") })
+        }
+        guard !list.isEmpty else {
+            if q.form == .yesNo { return answer(q, "no: none is recorded", intent, meds.map { $0.citation("name") }) }
+            return notStated(q, intent)
+        }
+        let text = list.map(describeMedication).joined(separator: "; ")
+        return answer(q, q.form == .yesNo ? "yes: \(text)" : text, intent,
+                      list.map { $0.citation(q.frequency != nil ? "frequency" : "name") })
     }
 
-    // MARK: - Problems, encounters, immunizations
+    /// A drug the vocabulary does not know, named by a word of a medication on the chart.
+    func namedOnChart(_ q: Question, _ meds: [Item]) -> Question.Entity? {
+        let asked = Set(q.leftover.filter { $0.count > 3 })
+        guard let m = meds.first(where: { m in m.name.lowercased().split(separator: " ").contains { asked.contains(String($0)) } })
+        else { return nil }
+        return Question.Entity(domain: .medication, key: Self.generic(m.name), surface: m.name, start: 0, length: 0)
+    }
 
-    func problem(_ question: String, _ q: String) -> ChartAnswer? {
-        let problems = items.filter { $0.group == "problems" }
-        let words = Set(q.split(separator: " ").map(String.init)).subtracting(Self.stopWords)
-            .subtracting(["problem", "problems", "diagnosis", "diagnoses", "condition", "conditions", "history", "have", "has",
-                          "diagnosed", "suffer", "medical", "list", "active"])
-        if !words.isEmpty {
-            let match = problems.last { p in
-                let name = (p.value("name") ?? "").lowercased()
-                return words.contains { w in w.count > 3 && (name.contains(w) || (ProblemNames.synonyms[w] ?? []).contains { name.contains($0) }) }
+    // MARK: - Allergies
+
+    static let allergyWords: Set<String> = ["allergic", "allergy", "allergies", "allergen", "allergens", "reaction", "reactions",
+                                            "react", "intolerance", "intolerant", "sensitivity", "safely", "receive", "kind",
+                                            "describe", "happens", "takes", "drug", "drugs", "listed", "other", "known"]
+
+    func allergy(_ q: Question) -> ChartAnswer {
+        let allergies = group("allergies").filter { $0.value("substance") != nil }
+        let none = allergies.filter { Self.noKnownAllergies($0.value("substance")!) }
+        let known = latestByName(allergies.filter { !Self.noKnownAllergies($0.value("substance")!) },
+                                 key: { $0.value("substance")!.lowercased() })
+        func describe(_ a: Item) -> String { a.value("substance")! + (a.value("reaction").map { " (\($0))" } ?? "") }
+        // The substance asked about: a drug the vocabulary knows, or the question's own words.
+        let askedWords = q.leftover.filter { !Self.allergyWords.contains($0) }
+        let askedDrug = q.entity(.medication)
+        let asked = askedDrug?.surface.lowercased() ?? askedWords.joined(separator: " ")
+        if !asked.isEmpty {
+            let stems = Set(Self.stems(asked))
+            let match = known.last { a in
+                let substance = a.value("substance")!
+                if let d = askedDrug, Self.generic(substance) == d.key { return true }
+                return !Set(Self.stems(substance)).isDisjoint(with: stems)
             }
             if let match {
-                return ChartAnswer(question: question, answer: "yes: \(match.value("name")!) (\(match.value("status") ?? "active"))",
-                                   intent: "problem", citations: [match.citation("name")], conflict: nil)
+                if q.attribute == .reaction {
+                    guard let reaction = match.value("reaction") else {
+                        return answer(q, "no reaction is recorded for \(match.value("substance")!)", "allergy reaction",
+                                      [match.citation("substance")])
+                    }
+                    return answer(q, "\(reaction): \(describe(match))", "allergy reaction", [match.citation("reaction")])
+                }
+                return answer(q, "yes: \(match.value("substance")!)" + (match.value("reaction").map { " (reaction: \($0))" } ?? ""),
+                              "allergy", [match.citation("substance")])
             }
-            // Not a recorded problem: the page text may still say (or the answer is "not stated").
+            if known.isEmpty, let nkda = none.last {
+                return answer(q, "no: no known drug allergies (NKDA)", "allergy", [nkda.citation("substance")])
+            }
+            if !known.isEmpty {
+                return answer(q, "no: no \(asked) allergy is recorded; recorded allergies: "
+                              + known.map { $0.value("substance")! }.joined(separator: ", "),
+                              "allergy", known.map { $0.citation("substance") })
+            }
+            return notStated(q, "allergy")
+        }
+        if known.isEmpty, let nkda = none.last {
+            return answer(q, (q.form == .yesNo ? "no: " : "") + "no known drug allergies (NKDA)", "allergies", [nkda.citation("substance")])
+        }
+        guard !known.isEmpty else { return notStated(q, "allergies") }
+        let list = known.map(describe).joined(separator: "; ")
+        if q.form == .count { return answer(q, "\(known.count): \(list)", "allergy count", known.map { $0.citation("substance") }) }
+        return answer(q, (q.form == .yesNo ? "yes: " : "") + list, "allergies", known.map { $0.citation("substance") })
+    }
+
+    static func noKnownAllergies(_ substance: String) -> Bool {
+        let s = substance.lowercased()
+        return s == "nkda" || s == "nka" || s.hasPrefix("no known") || s == "none"
+    }
+
+    // MARK: - Problems
+
+    /// The ICD-10-CM categories a problem's name falls under, by the vocabulary's names in it.
+    static func problemCodes(_ name: String) -> Set<String> {
+        Set(QuestionReader.findEntities(QuestionReader.tokens(name, lowercase: false).map { $0.lowercased() })
+            .filter { $0.domain == .problem }.map(\.key))
+    }
+
+    static let problemWords: Set<String> = ["problem", "problems", "diagnosis", "diagnoses", "diagnosed", "condition", "conditions",
+                                            "suffer", "suffers", "medical", "active", "list", "history", "carry", "carries",
+                                            "illness", "illnesses", "comorbidities", "summarize"]
+
+    func problem(_ q: Question) -> ChartAnswer? {
+        let problems = latestByName(group("problems").filter { $0.value("name") != nil }, key: { $0.name.lowercased() })
+        func describe(_ p: Item) -> String { "\(p.name) (\(p.value("status") ?? "active"))" }
+        let codes = Set(q.entities.filter { $0.domain == .problem }.map(\.key))
+        let asked = q.leftover.filter { !Self.problemWords.contains($0) }
+        if !codes.isEmpty || !asked.isEmpty {
+            let stems = Set(Self.stems(asked.joined(separator: " "))).filter { $0.count > 3 }
+            let match = problems.last { p in
+                !Self.problemCodes(p.name).isDisjoint(with: codes) || !stems.isEmpty && !Set(Self.stems(p.name)).isDisjoint(with: stems)
+            }
+            if let match {
+                if q.form == .date, let onset = match.value("onset") ?? match.value("date") {
+                    return answer(q, "\(onset): \(describe(match))", "problem onset", [match.citation("name")])
+                }
+                return answer(q, "yes: \(describe(match))", "problem", [match.citation("name")])
+            }
+            // Not recorded: "no" only when the chart has a problem list to be missing from.
+            if q.form == .yesNo, !problems.isEmpty, !codes.isEmpty || q.words.contains(where: { ["diagnosed", "history", "problem"].contains($0) }) {
+                let name = q.entities.first { $0.domain == .problem }?.surface ?? asked.joined(separator: " ")
+                return answer(q, "no: \(name) is not among the recorded problems (" + problems.map(\.name).joined(separator: ", ") + ")",
+                              "problem", problems.map { $0.citation("name") })
+            }
             return nil
         }
         guard !problems.isEmpty else { return nil }
-        let list = Self.unique(problems.map { $0.value("name")! + " (\($0.value("status") ?? "active"))" })
-        return ChartAnswer(question: question, answer: list.joined(separator: "; "), intent: "problems",
-                           citations: problems.map { $0.citation("name") }, conflict: nil)
+        let text = problems.map(describe).joined(separator: "; ")
+        if q.form == .count { return answer(q, "\(problems.count): \(text)", "problem count", problems.map { $0.citation("name") }) }
+        return answer(q, text, "problems", problems.map { $0.citation("name") })
     }
 
-    func encounter(_ question: String, _ q: String) -> ChartAnswer {
-        let encounters = items.filter { $0.group == "encounters" }
-        if q.contains(" discharge") {
-            guard let e = encounters.last(where: { $0.value("endDate") != nil }) else { return notStated(question, "discharge date") }
-            return ChartAnswer(question: question, answer: e.value("endDate")!, intent: "discharge date",
-                               citations: [e.citation("endDate")], conflict: nil)
-        }
-        if q.contains(" admi") {
-            guard let e = encounters.last(where: { $0.value("endDate") != nil }) else { return notStated(question, "admission date") }
-            return ChartAnswer(question: question, answer: e.value("date")!, intent: "admission date",
-                               citations: [e.citation("date")], conflict: nil)
-        }
-        guard let last = encounters.last(where: { $0.value("date") != nil }) else { return notStated(question, "visit") }
-        return ChartAnswer(question: question, answer: last.value("date")!, intent: "visit", citations: [last.citation("date")],
-                           conflict: nil)
+    // MARK: - Immunizations
+
+    /// The diseases a recorded vaccine covers, and the names it goes by, from its printed description.
+    static func vaccineNames(_ description: String) -> (names: Set<String>, diseases: Set<String>) {
+        let found = QuestionReader.findEntities(QuestionReader.tokens(description, lowercase: false)).filter { $0.domain == .immunization }
+        return (Set(found.map { $0.surface.lowercased() }), Set(found.flatMap { $0.key.split(separator: ",").map(String.init) }))
     }
 
-    func immunization(_ question: String, _ q: String) -> ChartAnswer {
-        let shots = items.filter { $0.group == "immunizations" }
-        let synonyms: [(String, [String])] = [("influenza", ["flu", "influenza"]), ("tdap", ["tdap", "tetanus"]),
-                                              ("covid", ["covid", "coronavirus"]), ("pneumococcal", ["pneumococcal", "pneumonia"]),
-                                              ("hepatitis b", ["hepatitis b", "hep b"])]
-        if let (key, _) = synonyms.first(where: { _, words in words.contains { q.contains(" \($0)") } }) {
-            let matching = shots.filter { ($0.value("vaccine") ?? "").lowercased().contains(key.split(separator: " ")[0]) }
-            guard let latest = matching.max(by: { ($0.value("date") ?? "") < ($1.value("date") ?? "") }) else {
-                return notStated(question, "immunization")
+    func immunization(_ q: Question) -> ChartAnswer {
+        let shots = group("immunizations").filter { $0.value("vaccine") != nil }
+        func describe(_ s: Item) -> String { "\(s.value("vaccine")!) on \(s.value("date") ?? "an unstated date")" }
+        let named = q.entities.filter { $0.domain == .immunization }
+        guard !named.isEmpty else {
+            guard !shots.isEmpty else { return notStated(q, "immunizations") }
+            if q.form == .count { return answer(q, "\(shots.count): " + shots.map(describe).joined(separator: "; "), "immunization count",
+                                                shots.map { $0.citation("vaccine") }) }
+            if q.form == .date, let last = pick(shots, q.time) {
+                return answer(q, "\(last.value("date") ?? "an unstated date"): \(last.value("vaccine")!)", "immunization",
+                              [last.citation("vaccine")])
             }
-            return ChartAnswer(question: question, answer: "\(latest.value("vaccine")!) on \(latest.value("date") ?? "an unstated date")",
-                               intent: "immunization", citations: [latest.citation("vaccine")], conflict: nil)
+            return answer(q, shots.map(describe).joined(separator: "; "), "immunizations", shots.map { $0.citation("vaccine") })
         }
-        guard !shots.isEmpty else { return notStated(question, "immunizations") }
-        return ChartAnswer(question: question, answer: shots.map { "\($0.value("vaccine")!) \($0.value("date") ?? "")" }
-                            .joined(separator: "; "), intent: "immunizations", citations: shots.map { $0.citation("vaccine") },
-                           conflict: nil)
+        // Recorded vaccines by the name asked, else by the diseases it covers (a Tdap is a tetanus shot).
+        let askedNames = Set(named.map { $0.surface.lowercased() })
+        let askedDiseases = Set(named.flatMap { $0.key.split(separator: ",").map(String.init) })
+        var matching = shots.filter { !Self.vaccineNames($0.value("vaccine")!).names.isDisjoint(with: askedNames) }
+        if matching.isEmpty { matching = shots.filter { askedDiseases.isSubset(of: Self.vaccineNames($0.value("vaccine")!).diseases) } }
+        let what = named.map(\.surface).joined(separator: " ")
+        guard let chosen = pick(matching, q.time) else {
+            if q.form == .yesNo || q.form == .count, !shots.isEmpty {
+                return answer(q, q.form == .count ? "0: no \(what) vaccine is recorded" : "no: no \(what) vaccine is recorded",
+                              "immunization", shots.map { $0.citation("vaccine") })
+            }
+            return notStated(q, "immunization")
+        }
+        switch q.form {
+        case .count:
+            let doses = Set(matching.map { $0.value("date") ?? $0.name }).count
+            return answer(q, "\(doses): " + matching.map(describe).joined(separator: "; "), "immunization count",
+                          matching.map { $0.citation("vaccine") })
+        case .yesNo:
+            return answer(q, "yes: \(describe(chosen))", "immunization", [chosen.citation("vaccine")])
+        case .list:
+            return answer(q, matching.map(describe).joined(separator: "; "), "immunizations", matching.map { $0.citation("vaccine") })
+        default:
+            return answer(q, "\(chosen.value("date") ?? "an unstated date"): \(chosen.value("vaccine")!)", "immunization",
+                          [chosen.citation("date")])
+        }
+    }
+
+    // MARK: - Encounters and referrals
+
+    func encounterField(_ q: Question, _ field: String, _ intent: String) -> ChartAnswer? {
+        let encounters = group("encounters").filter { $0.value(field) != nil }
+        guard let e = pick(encounters, q.time) else { return nil }
+        return answer(q, e.value(field)!, intent, [e.citation(field)])
+    }
+
+    func referral(_ q: Question) -> ChartAnswer? {
+        switch q.attribute {
+        case .specialty?: return encounterField(q, "specialty", "referral specialty") ?? notStated(q, "referral specialty")
+        case .reason?: return encounterField(q, "reason", "referral reason") ?? notStated(q, "referral reason")
+        default: return encounterField(q, "referredTo", "referred to") ?? notStated(q, "referred to")
+        }
+    }
+
+    func encounter(_ q: Question) -> ChartAnswer? {
+        let encounters = group("encounters")
+        switch q.attribute {
+        case .discharge?:
+            guard let e = encounters.last(where: { $0.value("endDate") != nil }) else { return notStated(q, "discharge date") }
+            if q.words.contains("diagnosis") { return encounterField(q, "diagnosis", "discharge diagnosis") }
+            return answer(q, e.value("endDate")!, "discharge date", [e.citation("endDate")])
+        case .admission?:
+            guard let e = encounters.last(where: { $0.value("endDate") != nil }) ?? encounters.last(where: { $0.value("type") == "admission" }),
+                  let date = e.value("date") else { return notStated(q, "admission date") }
+            return answer(q, date, "admission date", [e.citation("date")])
+        case .diagnosis?:
+            return encounterField(q, "diagnosis", "diagnosis") ?? problem(q)
+        case .disposition?:
+            return encounterField(q, "disposition", "disposition")
+        case .provider?:
+            return encounterField(q, "provider", "provider") ?? notStated(q, "provider")
+        case .facility?:
+            return encounterField(q, "facility", "facility") ?? notStated(q, "facility")
+        default:
+            guard let e = pick(encounters.filter { $0.value("date") != nil }, q.time) else { return notStated(q, "visit") }
+            let about = [e.value("type"), e.value("facility")].compactMap { $0 }.joined(separator: ", ")
+            return answer(q, e.value("date")! + (about.isEmpty ? "" : " (\(about))"), "visit", [e.citation("date")])
+        }
     }
 
     // MARK: - Retrieval and helpers
 
-    func retrieval(_ question: String) -> ChartAnswer {
-        let terms = question.lowercased().split(whereSeparator: { !$0.isLetter && !$0.isNumber }).map(String.init)
-            .filter { $0.count > 2 && !Self.stopWords.contains($0) }
-        guard !terms.isEmpty else { return notStated(question, "search") }
+    func retrieval(_ q: Question) -> ChartAnswer {
+        let terms = QuestionReader.tokens(q.text).filter { $0.count > 2 && !QuestionReader.function.contains($0) }
+        guard !terms.isEmpty else { return notStated(q, "search") }
         // Every content word must be on the page: a page that matches only some of them does not
         // answer the question ("hepatitis C" is not answered by "Hepatitis B").
         let hits = search(terms.map { "\"\($0)\"" }.joined(separator: " "))
-        guard let best = hits.first else { return notStated(question, "search") }
-        return ChartAnswer(question: question, answer: "the chart says: " + best.snippet.replacingOccurrences(of: "\n", with: " "),
-                           intent: "search",
-                           citations: hits.prefix(3).map { Citation(documentId: $0.documentId, document: $0.document, page: $0.page, snippet: $0.snippet) },
-                           conflict: nil)
+        guard let best = hits.first else { return notStated(q, "search") }
+        return answer(q, "the chart says: " + best.snippet.replacingOccurrences(of: "\n", with: " "), "search",
+                      hits.prefix(3).map { Citation(documentId: $0.documentId, document: $0.document, page: $0.page, snippet: $0.snippet) })
     }
 
-    func notStated(_ question: String, _ intent: String) -> ChartAnswer {
-        ChartAnswer(question: question, answer: ChartAnswer.notStated, intent: intent, citations: [], conflict: nil)
+    /// Lowercased words with a plural or possessive "s" taken off, for matching names written
+    /// two ways ("peanuts" / "Peanut", "migraines" / "Migraine").
+    static func stems(_ text: String) -> [String] {
+        QuestionReader.tokens(text).map { w in
+            w.count > 4 && w.hasSuffix("s") && !w.hasSuffix("ss") && !w.hasSuffix("is") && !w.hasSuffix("us") ? String(w.dropLast()) : w
+        }
     }
 
-    static func unique(_ list: [String]) -> [String] {
-        var seen = Set<String>()
-        return list.filter { seen.insert($0.lowercased()).inserted }
+    static func uniqueCitations(_ list: [Citation]) -> [Citation] {
+        var seen = Set<Citation>()
+        return list.filter { seen.insert($0).inserted }
     }
-
-    static let stopWords: Set<String> = [
-        "what", "whats", "is", "the", "a", "an", "of", "to", "does", "do", "did", "he", "she", "they", "patient", "patients",
-        "his", "her", "their", "any", "was", "were", "are", "be", "been", "for", "in", "on", "at", "with", "and", "or", "when",
-        "which", "who", "how", "much", "many", "latest", "last", "most", "recent", "current", "currently", "value", "level",
-        "result", "results", "chart", "record", "this", "that", "there", "have", "has", "had", "me", "tell", "show", "list",
-        "please", "give", "from", "about", "by", "it", "its", "s",
-    ]
 }

@@ -54,6 +54,30 @@ public enum Vocabulary {
         return labs[key] ?? labs[key.replacingOccurrences(of: #"\s*\([^)]*\)$"#, with: "", options: .regularExpression)]
     }
 
+    /// Vaccines by the names records print and people say ("Tdap", "shingles", "flu"): the
+    /// diseases each protects against.
+    public static let vaccines: [String: Set<String>] = load("vaccines").mapValues {
+        Set($0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
+    }
+
+    /// Vital signs: the stored name, its LOINC code and the names notes print and people say.
+    public static let vitals: [(name: String, loinc: String, aliases: [String])] = rows("vitals").compactMap { row in
+        row.count == 3 ? (row[0], row[1], row[2].split(separator: "|").map(String.init)) : nil
+    }
+
+    /// Common conditions: the ICD-10-CM category, its title, and the names people use for it.
+    public static let problems: [(code: String, title: String, aliases: [String])] = rows("problems").compactMap { row in
+        row.count == 3 ? (row[0], row[1], [row[1].lowercased()] + row[2].split(separator: "|").map(String.init)) : nil
+    }
+
+    /// A resource file's lines, split at tabs (comment lines left out).
+    static func rows(_ name: String) -> [[String]] {
+        guard let url = Bundle.module.url(forResource: name, withExtension: "tsv", subdirectory: "Vocabulary")
+            ?? Bundle.module.url(forResource: name, withExtension: "tsv"),
+              let text = try? String(contentsOf: url, encoding: .utf8) else { return [] }
+        return text.split(separator: "\n").filter { !$0.hasPrefix("#") }.map { $0.split(separator: "\t").map(String.init) }
+    }
+
     static func load(_ name: String) -> [String: String] {
         guard let url = Bundle.module.url(forResource: name, withExtension: "tsv", subdirectory: "Vocabulary")
             ?? Bundle.module.url(forResource: name, withExtension: "tsv"),
