@@ -28,6 +28,7 @@ let package = Package(
         .systemLibrary(name: "CLeptonica", pkgConfig: "lept",
                        providers: [.apt(["libleptonica-dev"])]),
         .systemLibrary(name: "CMalloc"),
+        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
 
         // Plain value types shared by every stage: boxes, words, lines, page readings.
         .target(name: "ChartModel", swiftSettings: swiftSettings),
@@ -59,6 +60,8 @@ let package = Package(
         // Schema-guided extraction with a model: per-section prompts, grounding, hybrid merge.
         .target(name: "ModelExtraction", dependencies: ["Extraction", "ModelClient", "ChartModel", "Validation"],
                 swiftSettings: swiftSettings),
+        // The sentence-embedding model (all-MiniLM-L6-v2) on OpenBLAS; the only importer of COpenBLAS.
+        .target(name: "Embedding", dependencies: ["COpenBLAS"], swiftSettings: swiftSettings),
         // Question answering over a chart's facts and text, with citations.
         .target(name: "Answering", dependencies: ["Extraction", "ModelClient", "Validation"], swiftSettings: swiftSettings),
         // The store: GRDB over one SQLite file; the only importer of GRDBSQLite.
@@ -73,7 +76,7 @@ let package = Package(
                 swiftSettings: swiftSettings),
         // The executable: argument parsing and output only.
         .executableTarget(name: "chartex", dependencies: [
-            "ChartReading", "ChartModel", "OCR", "Storage", "Worker", "Extraction", "Answering", "ModelClient",
+            "ChartReading", "ChartModel", "OCR", "Storage", "Worker", "Extraction", "Answering", "ModelClient", "Embedding",
             "ModelExtraction", "Validation", "PDFRendering",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -87,6 +90,7 @@ let package = Package(
                     swiftSettings: swiftSettings),
         .testTarget(name: "ExtractionTests", dependencies: ["Extraction", "Layout", "ChartModel"], swiftSettings: swiftSettings),
         .testTarget(name: "AnsweringTests", dependencies: ["Answering"], swiftSettings: swiftSettings),
+        .testTarget(name: "EmbeddingTests", dependencies: ["Embedding"], swiftSettings: swiftSettings),
         // Helpers shared by the test targets: the chartex runner and the fault-injecting model server.
         .target(name: "TestSupport", dependencies: ["ModelClient", "Validation"], path: "Tests/TestSupport",
                 swiftSettings: swiftSettings),

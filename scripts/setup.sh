@@ -14,6 +14,7 @@ packages=(
   libtesseract-dev libleptonica-dev     # OCR (CTesseract, CLeptonica)
   tesseract-ocr-eng tesseract-ocr-osd   # English model, orientation model
   libsqlite3-dev                        # the store
+  libopenblas-dev                       # the semantic index (COpenBLAS: cblas_sgemm)
   poppler-utils qpdf                    # test fixtures and the sample generator
   python3 python3-venv time             # evaluation scripts, /usr/bin/time for peak RSS
   fonts-dejavu-core fonts-liberation2   # the sample and scan-corpus generators' fonts
