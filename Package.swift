@@ -61,7 +61,11 @@ let package = Package(
         .target(name: "ModelExtraction", dependencies: ["Extraction", "ModelClient", "ChartModel", "Validation"],
                 swiftSettings: swiftSettings),
         // The sentence-embedding model (all-MiniLM-L6-v2) on OpenBLAS; the only importer of COpenBLAS.
-        .target(name: "Embedding", dependencies: ["COpenBLAS"], swiftSettings: swiftSettings),
+        // Optimised in debug builds too: its loops (layer norms, GELU, softmax) run per token.
+        .target(name: "Embedding", dependencies: ["COpenBLAS"],
+                swiftSettings: swiftSettings + [.unsafeFlags(["-O"], .when(configuration: .debug))]),
+        // The semantic index over the store: lines embedded at ingest, searched by cosine.
+        .target(name: "SemanticIndex", dependencies: ["Embedding", "Storage"], swiftSettings: swiftSettings),
         // Question answering over a chart's facts and text, with citations.
         .target(name: "Answering", dependencies: ["Extraction", "ModelClient", "Validation"], swiftSettings: swiftSettings),
         // The store: GRDB over one SQLite file; the only importer of GRDBSQLite.
@@ -76,7 +80,7 @@ let package = Package(
                 swiftSettings: swiftSettings),
         // The executable: argument parsing and output only.
         .executableTarget(name: "chartex", dependencies: [
-            "ChartReading", "ChartModel", "OCR", "Storage", "Worker", "Extraction", "Answering", "ModelClient", "Embedding",
+            "ChartReading", "ChartModel", "OCR", "Storage", "Worker", "Extraction", "Answering", "ModelClient", "Embedding", "SemanticIndex",
             "ModelExtraction", "Validation", "PDFRendering",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -27,8 +27,18 @@ public struct QuestionAnswerer: Sendable {
 
     let items: [Item]
     let search: @Sendable (String) -> [TextHit]
+    /// Lines by meaning (the semantic index), best first, with their cosine; nil without an index.
+    let semantic: (@Sendable (String) -> [(hit: TextHit, cosine: Double)])?
 
-    public init(facts: [ChartFact], search: @escaping @Sendable (String) -> [TextHit]) {
+    /// Reciprocal rank fusion's constant (Cormack et al. 2009): ranks below it count nearly alike.
+    static let fusionK = 60.0
+    /// A line found only by meaning answers only at this cosine or above (all-MiniLM-L6-v2 puts
+    /// "hepatitis C status" and a Hepatitis B line at 0.54, so lower would guess).
+    static let meaningOnlyCosine = 0.75
+
+    public init(facts: [ChartFact], search: @escaping @Sendable (String) -> [TextHit],
+                semantic: (@Sendable (String) -> [(hit: TextHit, cosine: Double)])? = nil) {
+        self.semantic = semantic
         var grouped: [String: Item] = [:]
         for fact in facts where fact.status != "rejected" {
             let key = "\(fact.documentId)/\(fact.group)/\(fact.item)"
@@ -522,15 +532,44 @@ public struct QuestionAnswerer: Sendable {
 
     // MARK: - Retrieval and helpers
 
+    /// The page text, when the facts do not answer: full-text hits that hold every content
+    /// word, ranked by fusing their BM25 order with the semantic index's (reciprocal rank fusion).
+    /// A line found by meaning alone answers only when it is very close; otherwise "not stated",
+    /// with the closest line in the note.
     func retrieval(_ q: Question) -> ChartAnswer {
         let terms = QuestionReader.tokens(q.text).filter { $0.count > 2 && !QuestionReader.function.contains($0) }
         guard !terms.isEmpty else { return notStated(q, "search") }
         // Every content word must be on the page: a page that matches only some of them does not
         // answer the question ("hepatitis C" is not answered by "Hepatitis B").
         let hits = search(terms.map { "\"\($0)\"" }.joined(separator: " "))
-        guard let best = hits.first else { return notStated(q, "search") }
-        return answer(q, "the chart says: " + best.snippet.replacingOccurrences(of: "\n", with: " "), "search",
-                      hits.prefix(3).map { Citation(documentId: $0.documentId, document: $0.document, page: $0.page, snippet: $0.snippet) })
+        let lines = semantic?(q.text) ?? []
+        func key(_ h: TextHit) -> String { "\(h.documentId)/\(h.page)" }
+        func cite(_ h: TextHit) -> Citation { Citation(documentId: h.documentId, document: h.document, page: h.page, snippet: h.snippet) }
+        if !hits.isEmpty {
+            var score: [String: Double] = [:]
+            for (rank, h) in hits.enumerated() { score[key(h), default: 0] += 1 / (Self.fusionK + Double(rank + 1)) }
+            var seen = Set<String>()
+            for (rank, line) in lines.enumerated() where seen.insert(key(line.hit)).inserted && score[key(line.hit)] != nil {
+                score[key(line.hit)]! += 1 / (Self.fusionK + Double(rank + 1))
+            }
+            let ranked = hits.enumerated().sorted { (score[key($0.element)] ?? 0, -$0.offset) > (score[key($1.element)] ?? 0, -$1.offset) }
+                .map(\.element)
+            let best = ranked[0]
+            return answer(q, "the chart says: " + best.snippet.replacingOccurrences(of: "\n", with: " "),
+                          lines.isEmpty ? "search" : "search (fused)", ranked.prefix(3).map(cite))
+        }
+        let stems = Set(Self.stems(terms.joined(separator: " ")))
+        if let best = lines.first, best.cosine >= Self.meaningOnlyCosine,
+           !Set(Self.stems(best.hit.snippet)).isDisjoint(with: stems) {
+            return answer(q, "the chart says: " + best.hit.snippet, "search (semantic)",
+                          lines.prefix(3).filter { $0.cosine >= Self.meaningOnlyCosine - 0.1 }.map { cite($0.hit) })
+        }
+        var none = notStated(q, "search")
+        if let closest = lines.first {
+            none.note = "nothing on the chart answers this; the closest line by meaning (cosine "
+                + String(format: "%.2f", closest.cosine) + ") is \(closest.hit.document) page \(closest.hit.page): \(closest.hit.snippet)"
+        }
+        return none
     }
 
     /// Lowercased words with a plural or possessive "s" taken off, for matching names written

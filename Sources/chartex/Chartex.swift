@@ -13,7 +13,7 @@ struct Chartex: ParsableCommand {
             """,
         version: "0.1.0",
         subcommands: [Ocr.self, Extract.self, Ingest.self, RunWorker.self, Status.self, Documents.self, Show.self, Search.self, Facts.self, Ask.self,
-                      Sql.self, Export.self, Model.self])
+                      Sql.self, Export.self, Model.self, Embed.self])
 
     /// Runs a command, turning failures into a message on stderr and the right exit code.
     static func run(_ body: () throws -> Void) throws {

@@ -43,6 +43,64 @@ func fact(_ doc: Int64, _ date: String, _ group: String, _ item: Int, _ field: S
                       "What is her blood pressure?", "Does she have epilepsy?"])
     func whatTheChartDoesNotSayIsNotStated(question: String) {
         let answer = answerer.answer(question)
-        #expect(answer.answer == "not stated" || answer.answer.hasPrefix("no penicillin allergy is recorded"), "\(answer.answer)")
+        #expect(answer.answer == "not stated" || answer.answer.hasPrefix("no: no penicillin allergy is recorded"), "\(answer.answer)")
+    }
+}
+
+/// The intents and answer forms issue 13 names, on a small admission chart.
+@Suite struct IntentTests {
+    static let facts: [ChartFact] = {
+        var f: [ChartFact] = []
+        func add(_ group: String, _ item: Int, _ fields: [(String, String)]) {
+            for (field, value) in fields { f.append(fact(1, "2026-03-04", group, item, field, value)) }
+        }
+        add("encounters", 0, [("type", "admission"), ("date", "2026-03-01"), ("endDate", "2026-03-04"),
+                              ("diagnosis", "Community-acquired pneumonia"), ("specialty", "cardiology"),
+                              ("reason", "exertional chest pressure")])
+        add("labs", 0, [("name", "Glucose"), ("value", "182"), ("unit", "mg/dL"), ("referenceRange", "70-99"), ("date", "2026-03-02")])
+        add("labs", 1, [("name", "Potassium"), ("value", "3.9"), ("unit", "mmol/L"), ("referenceRange", "3.5-5.1"), ("date", "2026-03-02")])
+        add("medications", 0, [("name", "Metformin"), ("dose", "500"), ("unit", "mg"), ("frequency", "BID"), ("status", "active")])
+        add("medications", 1, [("name", "Lisinopril"), ("dose", "10"), ("unit", "mg"), ("frequency", "daily"), ("status", "active")])
+        add("medications", 2, [("name", "Azithromycin"), ("dose", "250"), ("unit", "mg"), ("status", "discontinued")])
+        add("immunizations", 0, [("vaccine", "COVID-19, mRNA, LNP-S, PF"), ("date", "2021-04-01")])
+        add("immunizations", 1, [("vaccine", "COVID-19 mRNA bivalent"), ("date", "2022-10-12")])
+        add("immunizations", 2, [("vaccine", "Tdap"), ("date", "2020-06-02")])
+        add("problems", 0, [("name", "Essential hypertension"), ("status", "active")])
+        return f
+    }()
+
+    var answerer: QuestionAnswerer { QuestionAnswerer(facts: Self.facts) { _ in [] } }
+
+    @Test(arguments: [
+        ("Was the glucose result high, low, or normal?", "high: Glucose 182"),
+        ("Is the potassium in range?", "normal: Potassium 3.9"),
+        ("How many active medications are listed?", "2: "),
+        ("How many doses of the COVID-19 vaccine are recorded?", "2: "),
+        ("What was the principal diagnosis for the hospital admission?", "Community-acquired pneumonia"),
+        ("To which specialty is the patient being referred?", "cardiology"),
+        ("Why is the patient being referred?", "exertional chest pressure"),
+        ("When was she admitted?", "2026-03-01"),
+        ("Has she had a tetanus shot?", "yes: Tdap on 2020-06-02"),
+        ("Does she have high blood pressure?", "yes: Essential hypertension"),
+        ("Is she still on azithromycin?", "no: Azithromycin 250 mg was discontinued"),
+        ("How often does she take metformin?", "BID (twice daily)"),
+        ("What is the K?", "3.9 mmol/L"),
+    ])
+    func intentsAndForms(question: String, expected: String) {
+        let answer = answerer.answer(question)
+        #expect(answer.answer.hasPrefix(expected) || answer.answer.contains(expected), "\(question) -> \(answer.answer)")
+        #expect(!answer.citations.isEmpty)
+    }
+
+    @Test func activeListsLeaveStoppedDrugsOut() {
+        let answer = answerer.answer("What medications is she taking?")
+        #expect(answer.answer.contains("Metformin") && answer.answer.contains("Lisinopril"))
+        #expect(!answer.answer.contains("Azithromycin"))
+    }
+
+    @Test(arguments: ["Is she on vitamin K?", "Is she on vitamin k?", "Does she take a k supplement?"])
+    func shortSynonymsDoNotHijack(question: String) {
+        let answer = answerer.answer(question)
+        #expect(!answer.answer.contains("3.9"), "\(question) -> \(answer.answer) (\(answer.intent))")
     }
 }

@@ -1,6 +1,8 @@
 import Answering
 import ChartReading
 import ArgumentParser
+import Embedding
+import SemanticIndex
 import ChartModel
 import Foundation
 import GRDB
@@ -61,12 +63,13 @@ extension Chartex {
                                   page: f.evidencePage, evidence: f.evidenceText, status: f.status)
                     }
                 }
-                let answerer = QuestionAnswerer(facts: facts) { query in
+                let semantic = try Self.semanticLines(store, scope: scope)
+                let answerer = QuestionAnswerer(facts: facts, search: { query in
                     let hits = (try? store.search(query, limit: 50)) ?? []
                     return hits.filter { scope.contains($0.documentId) }.prefix(5).map {
                         TextHit(documentId: $0.documentId, document: $0.fileName, page: $0.page, snippet: $0.snippet)
                     }
-                }
+                }, semantic: semantic)
                 var answer = answerer.answer(question)
                 if configuration.isConfigured, !noModel {
                     let session = try ModelSession.open(configuration)
@@ -82,6 +85,20 @@ extension Chartex {
                 if let note = answer.note { print("note: \(note)") }
                 for c in answer.citations {
                     print("  source: \(c.document), page \(c.page.map(String.init) ?? "?"): \(c.snippet.replacingOccurrences(of: "\n", with: " "))")
+                }
+            }
+        }
+
+        /// The semantic index's lines for a question, when the index covers the store and the model
+        /// is installed (the model is loaded only if the facts do not answer).
+        static func semanticLines(_ store: AppDatabase, scope: [Int64]) throws -> (@Sendable (String) -> [(hit: TextHit, cosine: Double)])? {
+            guard SentenceEmbedder.isInstalled(), try store.indexCoverage(model: SentenceEmbedder.modelName).indexed > 0 else { return nil }
+            return { query in
+                guard let embedder = try? SentenceEmbedder(),
+                      let hits = try? SemanticIndex(store: store, embedder: embedder).search(query, documentIds: scope, limit: 10)
+                else { return [] }
+                return hits.map { hit -> (hit: TextHit, cosine: Double) in
+                    (TextHit(documentId: hit.documentId, document: hit.fileName, page: hit.page, snippet: hit.text), Double(hit.cosine))
                 }
             }
         }

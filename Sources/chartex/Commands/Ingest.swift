@@ -1,4 +1,6 @@
 import ArgumentParser
+import Embedding
+import SemanticIndex
 import ChartModel
 import ChartReading
 import Dispatch
@@ -81,6 +83,8 @@ extension RawPath {
     }
 }
 
+enum SemanticIndexMode: String, ExpressibleByArgument, CaseIterable { case auto, on, off }
+
 /// Lease and retry settings shared by `ingest` and `worker`.
 struct WorkerArguments: ParsableArguments {
     @Option(help: "Seconds a job's lease lasts without a page being committed.")
@@ -88,6 +92,12 @@ struct WorkerArguments: ParsableArguments {
 
     @Option(help: "Give up on a document after this many interrupted attempts.")
     var maxAttempts: Int = 3
+
+    @Option(help: """
+        Embed the pages' lines for `search --semantic` and `ask` once the documents are read: auto (when the \
+        embedding model is installed, scripts/setup-embedder.sh), on (a missing model is an error) or off.
+        """)
+    var semanticIndex: SemanticIndexMode = .auto
 
     @OptionGroup var model: ModelArguments
     @OptionGroup var extraction: ExtractorArguments
@@ -133,7 +143,27 @@ struct WorkerArguments: ParsableArguments {
         if let activity = session?.client.activity {
             FileHandle.standardError.write(Data("chartex: \(activity.snapshot())\n".utf8))
         }
+        if !trap.flag.isSet { try buildSemanticIndex(store, stop: trap.flag) }
         return outcomes
+    }
+
+    /// Embeds the pages not indexed yet (resumable: one page per transaction).
+    func buildSemanticIndex(_ store: AppDatabase, stop: StopFlag) throws {
+        guard semanticIndex != .off else { return }
+        guard SentenceEmbedder.isInstalled() else {
+            if semanticIndex == .on {
+                throw CommandFailure(message: "\(EmbeddingError.modelNotInstalled(SentenceEmbedder.defaultDirectory.path))",
+                                     exitCode: ExitStatus.inputFailed)
+            }
+            return
+        }
+        let index = SemanticIndex(store: store, embedder: try SentenceEmbedder())
+        let done = try index.indexMissing(shouldStop: { stop.isSet })
+        if done.pages > 0 {
+            FileHandle.standardError.write(Data(String(format: "chartex: semantic index: %d pages, %d lines in %.1f s (%.0f ms per page)\n",
+                                                       done.pages, done.lines, done.seconds,
+                                                       1000 * done.seconds / Double(done.pages)).utf8))
+        }
     }
 }
 

@@ -1,4 +1,6 @@
 import ArgumentParser
+import Embedding
+import SemanticIndex
 import Foundation
 import GRDB
 import ModelClient
@@ -85,6 +87,7 @@ extension Chartex {
         struct Output: Encodable {
             var document: DocumentRecord
             var pages: [PageSummary]
+            var nearDuplicates: [Chartex.NearDuplicate]
         }
 
         struct PageSummary: Encodable {
@@ -120,7 +123,8 @@ extension Chartex {
                                 blankReason: p.blankReason, words: counts[p.number] ?? 0, documentType: p.documentType, segment: p.segment,
                                 patientMismatch: p.patientMismatch, text: (text || json) ? p.text : nil)
                 }
-                if json { return printJSON(Output(document: document, pages: pages)) }
+                let duplicates = try Chartex.nearDuplicates(store, documentId: document.id!)
+                if json { return printJSON(Output(document: document, pages: pages, nearDuplicates: duplicates)) }
                 print("document \(document.id!): \(document.fileName)")
                 print("  sha256 \(document.sha256)")
                 print("  \(document.size) bytes, \(document.pageCount.map(String.init) ?? "?") pages, \(document.status.rawValue)"
@@ -136,6 +140,10 @@ extension Chartex {
                                .joined(separator: "; ")].joined(separator: "\t"))
                     if text, let body = p.text { print(body + "\n\u{0C}") }
                 }
+                for d in duplicates {
+                    print("  page \(d.page) reads like \(d.otherFile) (document \(d.otherDocument)) page \(d.otherPage)"
+                          + String(format: " (cosine %.3f): the same page twice?", d.cosine))
+                }
             }
         }
     }
@@ -149,6 +157,10 @@ extension Chartex {
         @Argument(help: "What to look for.") var query: String
         @Option(help: "Only this document (id, sha256 prefix or file name).") var document: String?
         @Option(help: "At most this many hits.") var limit = 20
+        @Flag(help: """
+            Search by meaning (the semantic index: lines embedded with all-MiniLM-L6-v2, ranked by cosine), \
+            e.g. "kidney function" finds the creatinine and eGFR lines. Pages not indexed yet are indexed first.
+            """) var semantic = false
         @Flag(help: "Print JSON.") var json = false
         @OptionGroup var database: DatabaseArguments
 
@@ -156,6 +168,17 @@ extension Chartex {
             try Chartex.run {
                 let store = try database.openExisting()
                 let id = try document.map { try store.resolveDocument($0).id! }
+                if semantic {
+                    let index = try SemanticIndex(store: store, embedder: Chartex.embedder())
+                    try index.indexMissing()
+                    let hits = try index.search(query, documentIds: id.map { [$0] }, limit: limit)
+                    if json { return printJSON(hits) }
+                    for hit in hits {
+                        print("\(hit.documentId)\t\(hit.fileName)\tpage \(hit.page)\t\(String(format: "%.3f", hit.cosine))\t\(hit.text)")
+                    }
+                    if hits.isEmpty { FileHandle.standardError.write(Data("no indexed lines\n".utf8)) }
+                    return
+                }
                 let hits = try store.search(query, documentId: id, limit: limit)
                 if json { return printJSON(hits) }
                 for hit in hits {
@@ -244,4 +267,32 @@ func printJSON(_ value: some Encodable) {
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
     guard let data = try? encoder.encode(value) else { return }
     print(String(decoding: data, as: UTF8.self))
+}
+
+extension Chartex {
+    /// The embedding model, or a clear error naming what to install.
+    static func embedder() throws -> SentenceEmbedder {
+        do {
+            return try SentenceEmbedder()
+        } catch let error as EmbeddingError {
+            throw CommandFailure(message: "\(error)", exitCode: ExitCode(69))
+        }
+    }
+
+    /// A page of this document that reads like a page of another (the same page faxed twice).
+    struct NearDuplicate: Encodable {
+        var page: Int
+        var otherDocument: Int64
+        var otherFile: String
+        var otherPage: Int
+        var cosine: Float
+    }
+
+    /// Near-duplicate pages by the semantic index's stored vectors (none before the index is built).
+    static func nearDuplicates(_ store: AppDatabase, documentId: Int64) throws -> [NearDuplicate] {
+        try SemanticIndex.nearDuplicatePages(in: store, of: documentId).map {
+            NearDuplicate(page: $0.page, otherDocument: $0.otherDocument, otherFile: $0.otherFile, otherPage: $0.otherPage,
+                          cosine: $0.cosine)
+        }
+    }
 }
