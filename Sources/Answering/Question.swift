@@ -105,7 +105,8 @@ enum QuestionReader {
                       "patient number", "patient identifier", "id number", "mr") && !has("on record", "on the record", "record of")
                     && (has("number", "mrn", "id", "identifier", "mr") || first == "record") {
             (q.domain, q.attribute) = (.patient, .mrn)
-        } else if has("sex", "gender", "male or female", "female or male") {
+        } else if has("sex", "gender", "male or female", "female or male", "man or a woman", "woman or a man", "man or woman",
+                      "woman or man", "boy or a girl", "boy or girl") {
             (q.domain, q.attribute) = (.patient, .sex)
         } else if has("specialty", "specialist", "kind of doctor", "what service", "which service", "to what service", "department") {
             (q.domain, q.attribute) = (.referral, .specialty)
@@ -114,17 +115,20 @@ enum QuestionReader {
                       "concern prompted", "why was the patient referred", "what concern") {
             (q.domain, q.attribute) = (.referral, .reason)
         } else if has("referred to", "to whom", "addressed", "receives this letter", "consultant", "letter is for",
-                      "letter for", "letter to", "refer to", "referring to") {
+                      "letter for", "letter to", "refer to", "referring to")
+                    || (has("referral", "referred", "referring") && ["who", "whom"].contains(first)) {
             (q.domain, q.attribute) = (.referral, .referredTo)
         } else if hasPrefix("allerg") || has("reaction to", "react to", "reaction", "intolerance", "intolerant", "allergen", "allergens",
                                              "nkda", "sensitivity to", "what happens") {
             q.domain = .allergy
-            q.attribute = has("reaction", "what happens", "what kind of reaction", "react") && !has("any reaction", "reaction to")
-                || has("what reaction", "kind of reaction", "what happens", "describe") ? .reaction : nil
+            let asksReaction = has("reaction", "what happens", "what kind of reaction", "react") && !has("any reaction", "reaction to")
+                || has("what reaction", "kind of reaction", "what happens", "describe")
+            q.attribute = asksReaction && q.form != .yesNo ? .reaction : nil
         } else if entities.contains(where: { $0.domain == .immunization })
                     || hasPrefix("vaccin", "immuniz", "immunis") || has("shot", "shots", "jab", "booster", "inoculation") {
             q.domain = .immunization
-            if q.form == .value { q.form = .date }
+            // "When was the flu shot?" asks a date; "Immunization history?" the list.
+            if q.form == .value { q.form = entities.contains { $0.domain == .immunization } ? .date : .list }
         } else if let lab = entities.first(where: { $0.domain == .lab }),
                   !(Self.medicationCue(words, padded) && entities.contains { $0.domain == .medication && $0.start == lab.start }) {
             q.domain = .lab
@@ -136,6 +140,9 @@ enum QuestionReader {
             (q.domain, q.attribute) = (.encounter, .diagnosis)
         } else if has("disposition", "discharged to", "where did the patient go", "sent home") {
             (q.domain, q.attribute) = (.encounter, .disposition)
+        } else if !entities.contains(where: { $0.domain == .medication }) && !Self.strongMedicationCue(padded)
+                    && has("visit", "encounter", "appointment", "date of service", "service date", "seen", "last seen") {
+            (q.domain, q.attribute) = (.encounter, .visit)
         } else if entities.contains(where: { $0.domain == .medication }) || Self.medicationCue(words, padded) || q.frequency != nil {
             q.domain = .medication
             if has("dose", "dosage", "strength", "how much", "milligrams", "how many mg", "micrograms", "units of") {
@@ -283,6 +290,13 @@ enum QuestionReader {
         ("daily", ["once daily", "once a day", "every day", "daily", "qd", "each day", "every morning", "in the morning", "qam"]),
         ("PRN", ["as needed", "prn", "when needed", "as required"]),
     ]
+
+    /// Nouns that name medications (verbs like "take" or "on" name them only when nothing else is named).
+    static func strongMedicationCue(_ padded: String) -> Bool {
+        ["medication", "medications", "meds", "med", "medicine", "medicines", "drug", "drugs", "prescribed", "prescription",
+         "prescriptions", "dose", "dosage", "dosed", "strength", "milligrams", "pill", "pills", "tablet", "tablets", "rx"]
+            .contains { padded.contains(" \($0) ") }
+    }
 
     static func medicationCue(_ words: [String], _ padded: String) -> Bool {
         ["medication", "medications", "meds", "med", "medicine", "medicines", "drug", "drugs", "prescribed", "prescription",

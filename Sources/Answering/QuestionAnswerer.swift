@@ -194,10 +194,14 @@ public struct QuestionAnswerer: Sendable {
         case .date:
             return answer(q, "\(item.date): \(describeLab(item))", "lab date", cite)
         case .yesNo:
-            if q.words.contains(where: { ["high", "elevated", "low", "abnormal", "normal"].contains($0) }),
-               let reading = Self.interpretation(item) {
-                let asked = q.words.first { ["high", "elevated", "low", "abnormal", "normal"].contains($0) }!
-                let yes = asked == reading || asked == "elevated" && reading == "high" || asked == "abnormal" && reading != "normal"
+            if let asked = q.words.first(where: { ["high", "elevated", "low", "abnormal", "normal", "raised", "decreased"].contains($0) }) {
+                // Asked whether it is high (or low…): answered from the flag or the range, never
+                // with a bare "yes" that would read as one.
+                guard let reading = Self.interpretation(item) else {
+                    return answer(q, "unknown: neither a flag nor a reference range is printed; \(describeLab(item))", "lab flag", cite)
+                }
+                let yes = asked == reading || ["elevated", "raised"].contains(asked) && reading == "high"
+                    || asked == "decreased" && reading == "low" || asked == "abnormal" && reading != "normal"
                 return answer(q, "\(yes ? "yes" : "no"): \(reading), \(describeLab(item))", "lab flag", cite)
             }
             return answer(q, "yes: \(describeLab(item))", "lab presence", cite)

@@ -45,7 +45,18 @@ public struct AppDatabase: Sendable {
         for (name, sql) in try Self.migrations() {
             migrator.registerMigration(name) { db in try db.execute(sql: sql) }
         }
-        try migrator.migrate(writer)
+        // Two processes opening a store of an older version at once (two workers after an
+        // upgrade, two `ask`s) both see a migration missing; the one that loses the race fails on
+        // the other's committed change. The migrations they raced on are then applied: try again.
+        for attempt in 1... {
+            do {
+                return try migrator.migrate(writer)
+            } catch let error as DatabaseError where attempt < 4 {
+                if try writer.read({ try migrator.hasCompletedMigrations($0) }) { return }
+                if error.resultCode != .SQLITE_ERROR && error.resultCode != .SQLITE_BUSY { throw error }
+                Thread.sleep(forTimeInterval: 0.05 * Double(attempt))
+            }
+        }
     }
 
     static func migrations() throws -> [(String, String)] {
