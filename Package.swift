@@ -65,7 +65,7 @@ let package = Package(
         .target(name: "Embedding", dependencies: ["COpenBLAS"],
                 swiftSettings: swiftSettings + [.unsafeFlags(["-O"], .when(configuration: .debug))]),
         // The semantic index over the store: lines embedded at ingest, searched by cosine.
-        .target(name: "SemanticIndex", dependencies: ["Embedding", "Storage"], swiftSettings: swiftSettings),
+        .target(name: "SemanticIndex", dependencies: ["Embedding", "Extraction", "Storage"], swiftSettings: swiftSettings),
         // Question answering over a chart's facts and text, with citations.
         .target(name: "Answering", dependencies: ["Extraction", "ModelClient", "Validation"], swiftSettings: swiftSettings),
         // The store: GRDB over one SQLite file; the only importer of GRDBSQLite.

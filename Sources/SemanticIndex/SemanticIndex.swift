@@ -1,4 +1,5 @@
 import Embedding
+import Extraction
 import Foundation
 import Storage
 
@@ -30,6 +31,32 @@ public struct SemanticIndex: Sendable {
             .filter { line in line.unicodeScalars.filter { CharacterSet.letters.contains($0) }.count >= 3 }
     }
 
+    /// The text embedded for a line: the line, then the terminology names of the tests it
+    /// prints ("eGFR 58 mL/min" + "Glomerular filtration rate predicted"), so that a question in
+    /// words finds a line in abbreviations. The stored text stays the line as printed.
+    public static func expanded(_ line: String) -> String {
+        let original = line.split { !$0.isLetter && !$0.isNumber }.map(String.init)
+        let words = original.map { $0.lowercased() }
+        var names: [String] = []
+        var i = 0
+        while i < words.count {
+            var advanced = 1
+            for n in stride(from: min(4, words.count - i), through: 1, by: -1) {
+                let phrase = words[i..<(i + n)].joined(separator: " ")
+                guard let lab = Vocabulary.labs[phrase] else { continue }
+                // One- and two-letter names (K, Na) only as a result prints them: with a capital,
+                // and a value next ("K 4.6"; "K. Patel" is a name).
+                if n == 1, phrase.count <= 2,
+                   !original[i].contains(where: \.isUppercase) || i + 1 >= words.count || Double(words[i + 1]) == nil { continue }
+                if !names.contains(lab.component) && lab.component.lowercased() != phrase { names.append(lab.component) }
+                advanced = n
+                break
+            }
+            i += advanced
+        }
+        return names.isEmpty ? line : line + " (" + names.joined(separator: "; ") + ")"
+    }
+
     /// Embeds every completed page not indexed yet, one page per transaction (safe to stop and
     /// resume). Returns the pages and lines embedded and the seconds it took.
     @discardableResult
@@ -42,7 +69,7 @@ public struct SemanticIndex: Sendable {
             for page in batch {
                 if shouldStop() { break }
                 let text = Self.lines(of: page.text)
-                let vectors = embedder.embed(text)
+                let vectors = embedder.embed(text.map(Self.expanded))
                 try store.saveChunks(pageId: page.pageId, model: model, lines: Array(zip(text, vectors)).map { ($0, $1) })
                 pages += 1
                 lines += text.count
