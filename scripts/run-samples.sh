@@ -52,6 +52,8 @@ echo "== chartex show packet-nguyen.pdf"
 echo
 echo "== chartex search 'metformin OR furosemide'"
 "$chartex" search --db "$db" 'metformin OR furosemide'
+echo "== chartex search --semantic 'kidney function'   (by meaning: the semantic index built at ingest)"
+"$chartex" search --db "$db" --semantic --limit 5 'kidney function'
 echo
 echo "== chartex sql (the start of the lab report)"
 "$chartex" sql --db "$db" "SELECT p.number AS page, substr(p.text, 1, 60) AS start FROM page p JOIN document d ON d.id = p.documentId WHERE d.fileName = 'lab-report-200dpi.pdf'"
