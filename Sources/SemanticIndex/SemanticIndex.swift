@@ -89,32 +89,62 @@ public struct SemanticIndex: Sendable {
         }
     }
 
-    /// Pages of different documents whose text means the same (the same page faxed twice): the
-    /// cosine of the pages' mean line vectors at or above `threshold`.
-    public static func nearDuplicatePages(in store: AppDatabase, of documentId: Int64, threshold: Float = 0.985) throws
-        -> [(page: Int, otherDocument: Int64, otherFile: String, otherPage: Int, cosine: Float)] {
-        let chunks = try store.chunks(model: SentenceEmbedder.modelName)
-        var pages: [String: (doc: Int64, file: String, page: Int, sum: [Float], lines: Int)] = [:]
-        for c in chunks {
+    /// Pages of different documents whose text means the same (the same page faxed twice).
+    public static func nearDuplicatePages(in store: AppDatabase, of documentId: Int64, threshold: Float = NearDuplicates.threshold) throws
+        -> [NearDuplicates.Match] {
+        try NearDuplicates(store: store).matches(of: documentId, threshold: threshold)
+    }
+}
+
+/// Every indexed page as one vector (its lines' mean, unit length), to find the same page in
+/// two documents. Built once from the store; pages of fewer than three lines are left out (a
+/// cover sheet's two lines read alike everywhere).
+public struct NearDuplicates: Sendable {
+    public struct Match: Sendable, Codable {
+        public var page: Int
+        public var otherDocument: Int64
+        public var otherFile: String
+        public var otherPage: Int
+        public var cosine: Float
+    }
+
+    /// The cosine at or above which two pages count as the same page: well above what two
+    /// different charts of one clinic and form reach (docs/ask.md).
+    public static let threshold: Float = 0.985
+
+    struct Page: Sendable { var document: Int64, file: String, number: Int, vector: [Float] }
+    let pages: [Page]
+
+    public init(store: AppDatabase) throws {
+        var sums: [String: (doc: Int64, file: String, page: Int, sum: [Float], lines: Int)] = [:]
+        var order: [String] = []
+        for c in try store.chunks(model: SentenceEmbedder.modelName) {
             let key = "\(c.documentId)/\(c.page)"
-            var entry = pages[key] ?? (c.documentId, c.fileName, c.page, [Float](repeating: 0, count: c.vector.count), 0)
+            if sums[key] == nil { order.append(key) }
+            var entry = sums[key] ?? (c.documentId, c.fileName, c.page, [Float](repeating: 0, count: c.vector.count), 0)
             for i in 0..<min(entry.sum.count, c.vector.count) { entry.sum[i] += c.vector[i] }
             entry.lines += 1
-            pages[key] = entry
+            sums[key] = entry
         }
-        func unit(_ v: [Float]) -> [Float] {
-            let n = v.reduce(0) { $0 + $1 * $1 }.squareRoot()
-            return n > 0 ? v.map { $0 / n } : v
+        pages = order.compactMap { key in
+            let e = sums[key]!
+            guard e.lines >= 3 else { return nil }
+            let norm = e.sum.reduce(0) { $0 + $1 * $1 }.squareRoot()
+            return Page(document: e.doc, file: e.file, number: e.page, vector: norm > 0 ? e.sum.map { $0 / norm } : e.sum)
         }
-        let mine = pages.values.filter { $0.doc == documentId && $0.lines >= 3 }.sorted { $0.page < $1.page }
-        let others = pages.values.filter { $0.doc != documentId && $0.lines >= 3 }
+    }
+
+    /// The pages of other documents that read like a page of `documentId`, by page, closest first.
+    public func matches(of documentId: Int64, threshold: Float = NearDuplicates.threshold) -> [Match] {
+        let mine = pages.filter { $0.document == documentId }
+        let others = pages.filter { $0.document != documentId }
         guard !mine.isEmpty, !others.isEmpty else { return [] }
-        let otherVectors = others.map { unit($0.sum) }
-        var found: [(page: Int, otherDocument: Int64, otherFile: String, otherPage: Int, cosine: Float)] = []
+        let vectors = others.map(\.vector)
+        var found: [Match] = []
         for page in mine {
-            let scores = SentenceEmbedder.cosines(unit(page.sum), otherVectors)
-            for (other, score) in zip(others, scores) where score >= threshold {
-                found.append((page.page, other.doc, other.file, other.page, score))
+            for (other, score) in zip(others, SentenceEmbedder.cosines(page.vector, vectors)) where score >= threshold {
+                found.append(Match(page: page.number, otherDocument: other.document, otherFile: other.file, otherPage: other.number,
+                                   cosine: score))
             }
         }
         return found.sorted { ($0.page, -$0.cosine) < ($1.page, -$1.cosine) }

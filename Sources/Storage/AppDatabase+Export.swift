@@ -37,6 +37,20 @@ public struct ExportedPage: Encodable, Sendable {
     public var patientMismatch: String?
     public var text: String
     public var lines: [ExportedLine]
+    /// Pages of other documents that read like this one (the same page faxed twice), by the
+    /// semantic index; absent when there are none or the index is not built.
+    public var nearDuplicates: [ExportedNearDuplicate]?
+}
+
+public struct ExportedNearDuplicate: Encodable, Sendable {
+    public var documentSha256: String
+    public var fileName: String
+    public var page: Int
+    public var cosine: Double
+
+    public init(documentSha256: String, fileName: String, page: Int, cosine: Double) {
+        (self.documentSha256, self.fileName, self.page, self.cosine) = (documentSha256, fileName, page, cosine)
+    }
 }
 
 public struct ExportedLine: Encodable, Sendable {

@@ -3,6 +3,7 @@ import GRDB
 import Storage
 import TestSupport
 import Testing
+import Validation
 
 /// Runs a script of the repository with python3 and prints what it printed.
 func python(_ arguments: [String]) throws -> (status: Int32, output: String) {
@@ -77,6 +78,12 @@ func python(_ arguments: [String]) throws -> (status: Int32, output: String) {
         #expect(try chartex(["ingest", "--db", scratch.db, copy]).status == 0)
         let shown = try chartex(["show", "--db", scratch.db, "lab-copy.pdf"]).stdout
         #expect(shown.contains("page 1 reads like lab-report-200dpi.pdf"), "\(shown)")
+        let whole = try chartex(["export", "--db", scratch.db, "--document", "lab-copy.pdf"])
+        let validator = try JSONSchemaValidator(json: Data(contentsOf: root.appendingPathComponent("Schemas/export.schema.json")))
+        #expect(validator.validate(try JSONValue(parsing: Data(whole.stdout.utf8))) == [])
+        let exported = try chartex(["export", "--db", scratch.db, "--document", "lab-copy.pdf", "--format", "ndjson"])
+        #expect(exported.stdout.contains("\"nearDuplicates\":[{") && exported.stdout.contains("\"fileName\":\"lab-report-200dpi.pdf\""),
+                "\(exported.stdout.prefix(300))")
         let missing = try chartex(["ask", "--db", scratch.db, "--document", "med-list-fax.pdf", "What was his last colonoscopy?"])
         #expect(missing.stdout.hasPrefix("not stated"))
         let vision = try chartex(["ask", "--db", scratch.db, "--document", "1", "--page", "1", "Describe this page"])

@@ -191,7 +191,9 @@ import Validation
         let started = Date()
         task.cancel()
         let result = await task.result
-        #expect(Date().timeIntervalSince(started) < 10)
+        // The server answers after 30 s: a cancelled request must end well before (the bound is
+        // loose, as the suite runs beside busy tests on 2 cores).
+        #expect(Date().timeIntervalSince(started) < 20)
         if case .success = result { Issue.record("a cancelled request succeeded") }
         await client.shutdown()
     }

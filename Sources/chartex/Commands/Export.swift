@@ -1,4 +1,5 @@
 import ArgumentParser
+import SemanticIndex
 import Foundation
 import Storage
 
@@ -42,12 +43,29 @@ extension Chartex {
                     sink = FileHandle.standardOutput
                 }
                 defer { if out != nil { try? sink.close() } }
+                // Near-duplicate pages across the store, when the semantic index is built.
+                let duplicates = try NearDuplicates(store: store)
+                let hashes = try [Int64: String](store.documents().map { ($0.id!, $0.sha256) }, uniquingKeysWith: { a, _ in a })
+                func exported(_ document: DocumentRecord) throws -> ExportedDocument {
+                    var doc = try store.exportDocument(document)
+                    let matches = duplicates.matches(of: document.id!)
+                    for i in doc.pages.indices {
+                        let here = matches.filter { $0.page == doc.pages[i].number }
+                        if !here.isEmpty {
+                            doc.pages[i].nearDuplicates = here.map {
+                                ExportedNearDuplicate(documentSha256: hashes[$0.otherDocument] ?? "", fileName: $0.otherFile,
+                                                      page: $0.otherPage, cosine: Double($0.cosine))
+                            }
+                        }
+                    }
+                    return doc
+                }
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
                 switch format {
                 case .ndjson:
                     for document in documents {
-                        var line = try encoder.encode(try store.exportDocument(document))
+                        var line = try encoder.encode(try exported(document))
                         line.append(0x0A)
                         sink.write(line)
                     }
@@ -55,7 +73,7 @@ extension Chartex {
                     encoder.outputFormatting.insert(.prettyPrinted)
                     let formatter = ISO8601DateFormatter()
                     let envelope = Envelope(exportedAt: formatter.string(from: Date()),
-                                            documents: try documents.map(store.exportDocument))
+                                            documents: try documents.map(exported))
                     var data = try encoder.encode(envelope)
                     data.append(0x0A)
                     sink.write(data)

@@ -87,7 +87,7 @@ extension Chartex {
         struct Output: Encodable {
             var document: DocumentRecord
             var pages: [PageSummary]
-            var nearDuplicates: [Chartex.NearDuplicate]
+            var nearDuplicates: [NearDuplicates.Match]
         }
 
         struct PageSummary: Encodable {
@@ -279,20 +279,8 @@ extension Chartex {
         }
     }
 
-    /// A page of this document that reads like a page of another (the same page faxed twice).
-    struct NearDuplicate: Encodable {
-        var page: Int
-        var otherDocument: Int64
-        var otherFile: String
-        var otherPage: Int
-        var cosine: Float
-    }
-
     /// Near-duplicate pages by the semantic index's stored vectors (none before the index is built).
-    static func nearDuplicates(_ store: AppDatabase, documentId: Int64) throws -> [NearDuplicate] {
-        try SemanticIndex.nearDuplicatePages(in: store, of: documentId).map {
-            NearDuplicate(page: $0.page, otherDocument: $0.otherDocument, otherFile: $0.otherFile, otherPage: $0.otherPage,
-                          cosine: $0.cosine)
-        }
+    static func nearDuplicates(_ store: AppDatabase, documentId: Int64) throws -> [NearDuplicates.Match] {
+        try SemanticIndex.nearDuplicatePages(in: store, of: documentId)
     }
 }
