@@ -13,7 +13,7 @@ struct Question: Sendable {
     /// Which attribute of the entity is asked.
     enum Attribute: String, Sendable {
         case value, unit, range, date, flag, dose, frequency, route, reaction, status
-        case birthDate, mrn, sex, name, provider, facility, specialty, reason, referredTo, diagnosis, disposition
+        case birthDate, age, mrn, sex, name, trend, provider, facility, specialty, reason, referredTo, diagnosis, disposition
         case admission, discharge, visit
     }
     /// Which of several dated values is wanted.
@@ -99,8 +99,13 @@ enum QuestionReader {
         }
 
         // The domain and attribute, most specific cue first.
-        if has("date of birth", "dob", "born", "birthday", "birth date", "birthdate", "how old", "age", "d o b") {
+        if has("how old", "age", "years old") && !has("date of birth", "dob", "birth date", "birthdate") {
+            (q.domain, q.attribute) = (.patient, .age)
+        } else if has("date of birth", "dob", "born", "birthday", "birth date", "birthdate", "d o b") {
             (q.domain, q.attribute) = (.patient, .birthDate)
+        } else if has("patient s name", "patients name", "name of the patient", "patient name", "patient s full name",
+                      "whose chart", "whose record", "who is this patient") || words == ["who", "is", "the", "patient"] {
+            (q.domain, q.attribute) = (.patient, .name)
         } else if has("mrn", "medical record number", "record number", "patient id", "chart number", "record", "chart id",
                       "patient number", "patient identifier", "id number", "mr") && !has("on record", "on the record", "record of")
                     && (has("number", "mrn", "id", "identifier", "mr") || first == "record") {
@@ -132,7 +137,9 @@ enum QuestionReader {
         } else if let lab = entities.first(where: { $0.domain == .lab }),
                   !(Self.medicationCue(words, padded) && entities.contains { $0.domain == .medication && $0.start == lab.start }) {
             q.domain = .lab
-            q.attribute = has("unit", "units") ? .unit : has("range", "reference", "normal range") ? .range : nil
+            q.attribute = has("unit", "units") ? .unit : has("range", "reference", "normal range") ? .range
+                : has("trend", "trending", "go up", "go down", "gone up", "gone down", "went up", "went down", "increased", "decreased",
+                      "improved", "improving", "worsened", "worsening", "changed", "change", "up or down", "better or worse") ? .trend : nil
         } else if entities.contains(where: { $0.domain == .vital }) && !Self.medicationCue(words, padded) {
             q.domain = .vital
         } else if has("principal diagnosis", "admitting diagnosis", "discharge diagnosis", "primary diagnosis", "main diagnosis",

@@ -102,13 +102,29 @@ public struct QuestionAnswerer: Sendable {
     // MARK: - Patient
 
     func patient(_ q: Question) -> ChartAnswer {
-        let field = [.birthDate: "birthDate", .mrn: "mrn", .sex: "sex"][q.attribute ?? .birthDate] ?? "birthDate"
-        let intent = [.birthDate: "dob", .mrn: "mrn", .sex: "sex"][q.attribute ?? .birthDate] ?? "dob"
+        if q.attribute == .age { return age(q) }
+        let field = [.birthDate: "birthDate", .mrn: "mrn", .sex: "sex", .name: "name"][q.attribute ?? .birthDate] ?? "birthDate"
+        let intent = [.birthDate: "dob", .mrn: "mrn", .sex: "sex", .name: "patient name"][q.attribute ?? .birthDate] ?? "dob"
         let candidates = group("patient").filter { $0.value(field) != nil }
         guard let latest = candidates.last, let value = latest.value(field) else { return notStated(q, intent) }
         let distinct = Set(candidates.map { $0.value(field)! })
         let conflict = distinct.count > 1 ? "documents disagree: \(distinct.sorted().joined(separator: " vs "))" : nil
         return answer(q, value, intent, [latest.citation(field)], conflict: conflict)
+    }
+
+    /// The age in whole years on the latest document's date (or today when no document is dated).
+    func age(_ q: Question) -> ChartAnswer {
+        guard let item = group("patient").last(where: { $0.value("birthDate") != nil }), let born = item.value("birthDate"),
+              let b = Self.ymd(born) else { return notStated(q, "age") }
+        let asOf = items.compactMap(\.documentDate).max() ?? ISO8601DateFormatter().string(from: Date()).prefix(10).description
+        guard let d = Self.ymd(asOf) else { return notStated(q, "age") }
+        let years = d.y - b.y - ((d.m, d.d) < (b.m, b.d) ? 1 : 0)
+        return answer(q, "\(years) years old on \(asOf) (born \(born))", "age", [item.citation("birthDate")])
+    }
+
+    static func ymd(_ iso: String) -> (y: Int, m: Int, d: Int)? {
+        let parts = iso.prefix(10).split(separator: "-").compactMap { Int($0) }
+        return parts.count == 3 ? (parts[0], parts[1], parts[2]) : nil
     }
 
     // MARK: - Labs and vitals
@@ -163,7 +179,11 @@ public struct QuestionAnswerer: Sendable {
             let all = latestByName(group("labs").filter { $0.value("value") != nil }, key: { Self.labKey($0.name) })
             guard !all.isEmpty else { return notStated(q, "labs") }
             let wantsAbnormal = q.form == .flag || q.words.contains { ["abnormal", "flagged", "elevated", "out", "high", "low"].contains($0) }
-            let list = wantsAbnormal ? all.filter { (Self.interpretation($0) ?? "normal") != "normal" } : all
+            let direction = q.words.contains("high") || q.words.contains("elevated") ? "high" : q.words.contains("low") ? "low" : nil
+            let list = wantsAbnormal ? all.filter { item in
+                let reading = Self.interpretation(item) ?? "normal"
+                return direction.map { reading == $0 } ?? (reading != "normal")
+            } : all
             if wantsAbnormal && list.isEmpty {
                 return answer(q, "none: every result is within its range", "abnormal labs", all.map { $0.citation("value") })
             }
@@ -185,6 +205,16 @@ public struct QuestionAnswerer: Sendable {
             .filter { $0.value("value") != item.value("value") }
         let history = q.time == .latest && !earlier.isEmpty
             ? "; earlier: " + earlier.suffix(3).map { "\($0.value("value") ?? "") on \($0.date)" }.joined(separator: ", ") : ""
+        if q.attribute == .trend {
+            let dated = results.filter { $0.value("value") != nil }
+            guard dated.count >= 2, let last = dated.last, let before = dated.dropLast().last,
+                  let a = Double(before.value("value")!), let b = Double(last.value("value")!) else {
+                return answer(q, "only one result is recorded: \(describeLab(item))", "lab trend", cite)
+            }
+            let way = b > a ? "up" : b < a ? "down" : "unchanged"
+            return answer(q, "\(way): \(last.value("value")!) on \(last.date), from \(before.value("value")!) on \(before.date)", "lab trend",
+                          [last.citation("value"), before.citation("value")])
+        }
         switch q.form {
         case .flag:
             guard let reading = Self.interpretation(item) else {
@@ -349,7 +379,13 @@ public struct QuestionAnswerer: Sendable {
                                             "describe", "happens", "takes", "drug", "drugs", "listed", "other", "known"]
 
     func allergy(_ q: Question) -> ChartAnswer {
-        let allergies = group("allergies").filter { $0.value("substance") != nil }
+        // A substance is a name: at least three letters, and not a severity or a reaction word
+        // left over from a misread line ("moderate)").
+        let allergies = group("allergies").filter { item in
+            guard let substance = item.value("substance") else { return false }
+            let letters = substance.filter(\.isLetter)
+            return letters.count >= 3 && !Self.notSubstances.contains(letters.lowercased())
+        }
         let none = allergies.filter { Self.noKnownAllergies($0.value("substance")!) }
         let known = latestByName(allergies.filter { !Self.noKnownAllergies($0.value("substance")!) },
                                  key: { $0.value("substance")!.lowercased() })
@@ -394,6 +430,9 @@ public struct QuestionAnswerer: Sendable {
         if q.form == .count { return answer(q, "\(known.count): \(list)", "allergy count", known.map { $0.citation("substance") }) }
         return answer(q, (q.form == .yesNo ? "yes: " : "") + list, "allergies", known.map { $0.citation("substance") })
     }
+
+    static let notSubstances: Set<String> = ["mild", "moderate", "severe", "unknown", "reaction", "reactions", "allergy", "allergies",
+                                             "substance", "yes", "no", "na", "other", "see", "intolerance", "low", "high"]
 
     static func noKnownAllergies(_ substance: String) -> Bool {
         let s = substance.lowercased()

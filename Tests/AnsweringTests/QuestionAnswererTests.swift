@@ -66,6 +66,8 @@ func fact(_ doc: Int64, _ date: String, _ group: String, _ item: Int, _ field: S
         add("immunizations", 1, [("vaccine", "COVID-19 mRNA bivalent"), ("date", "2022-10-12")])
         add("immunizations", 2, [("vaccine", "Tdap"), ("date", "2020-06-02")])
         add("problems", 0, [("name", "Essential hypertension"), ("status", "active")])
+        add("patient", 0, [("name", "Ada Q. Example"), ("birthDate", "1969-07-20")])
+        add("allergies", 0, [("substance", "moderate)")])
         return f
     }()
 
@@ -85,11 +87,18 @@ func fact(_ doc: Int64, _ date: String, _ group: String, _ item: Int, _ field: S
         ("Is she still on azithromycin?", "no: Azithromycin 250 mg was discontinued"),
         ("How often does she take metformin?", "BID (twice daily)"),
         ("What is the K?", "3.9 mmol/L"),
+        ("Which results were flagged high?", "Glucose 182"),
+        ("How old is the patient?", "56 years old on 2026-03-04"),
     ])
     func intentsAndForms(question: String, expected: String) {
         let answer = answerer.answer(question)
         #expect(answer.answer.hasPrefix(expected) || answer.answer.contains(expected), "\(question) -> \(answer.answer)")
         #expect(!answer.citations.isEmpty)
+    }
+
+    @Test func aGarbledAllergyIsNotAnAllergy() {
+        #expect(answerer.answer("What is she allergic to?").answer == "not stated")
+        #expect(answerer.answer("What is the patient's name?").answer == "Ada Q. Example")
     }
 
     @Test func activeListsLeaveStoppedDrugsOut() {
