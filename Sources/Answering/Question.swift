@@ -336,6 +336,8 @@ enum QuestionReader {
         "have", "get", "got", "receive", "received", "name", "every", "all", "each", "into", "onto", "our", "your", "you",
         "can", "could", "should", "would", "will", "its", "also", "one", "per", "not", "but", "or", "of", "to", "in", "on", "at",
         "is", "a", "an", "be", "it", "me", "by", "as", "if", "so", "do", "he",
+        // the form's own words: "how many", "the total number of", "count the"
+        "number", "total", "count", "counts", "amount",
     ]
 }
 
