@@ -105,7 +105,11 @@ public struct QuestionAnswerer: Sendable {
         if q.attribute == .age { return age(q) }
         let field = [.birthDate: "birthDate", .mrn: "mrn", .sex: "sex", .name: "name"][q.attribute ?? .birthDate] ?? "birthDate"
         let intent = [.birthDate: "dob", .mrn: "mrn", .sex: "sex", .name: "patient name"][q.attribute ?? .birthDate] ?? "dob"
-        let candidates = group("patient").filter { $0.value(field) != nil }
+        // A sex is one of the values charts print; anything else is a misread, not an answer.
+        let candidates = group("patient").filter { item in
+            guard let value = item.value(field) else { return false }
+            return field != "sex" || ["male", "female", "m", "f", "other", "unknown", "x", "intersex", "nonbinary"].contains(value.lowercased())
+        }
         guard let latest = candidates.last, let value = latest.value(field) else { return notStated(q, intent) }
         let distinct = Set(candidates.map { $0.value(field)! })
         let conflict = distinct.count > 1 ? "documents disagree: \(distinct.sorted().joined(separator: " vs "))" : nil
@@ -194,7 +198,9 @@ public struct QuestionAnswerer: Sendable {
         }
         let results = labs(matching: entity)
         guard let item = pick(results, q.time) else {
-            if q.form == .yesNo, !group("labs").isEmpty {
+            // "Was the hematocrit normal?" with no hematocrit: not a "no".
+            let asksProperty = q.words.contains { ["high", "elevated", "low", "abnormal", "normal", "raised", "decreased", "range"].contains($0) }
+            if q.form == .yesNo, !asksProperty, !group("labs").isEmpty {
                 return answer(q, "no: no \(entity.surface) result is recorded", "lab presence",
                               group("labs").suffix(3).map { $0.citation("value") })
             }

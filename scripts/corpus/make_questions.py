@@ -354,7 +354,8 @@ def main():
             question = wording.replace("{x}", x) if x else wording
             question = question[0].upper() + question[1:]
             lines.append({"document": doc["file"], "question": question, "kind": kind, "intent": key, "gold": gold,
-                          "exclude": exclude, "split": doc["split"], "family": doc["family"], "type": doc["type"]})
+                          "exclude": exclude, "split": doc["split"], "family": doc["family"], "type": doc["type"],
+                          "scan": doc.get("scan", "born-digital")})
     with open(out_path, "w") as fh:
         for line in lines:
             fh.write(json.dumps(line) + "\n")
