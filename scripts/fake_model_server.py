@@ -16,6 +16,7 @@ Prints "listening on PORT" on stdout once ready.
 import argparse
 import json
 import os
+import select
 import socket
 import threading
 import time
@@ -100,6 +101,7 @@ class Handler(BaseHTTPRequestHandler):
         request = json.loads(self.rfile.read(length) or b"{}")
         with LOCK:
             REQUESTS.append({"path": self.path, "body": request, "authorization": self.headers.get("Authorization")})
+            index = len(REQUESTS) - 1
         messages = request.get("messages", [])
         content = messages[0].get("content", "") if messages else ""
         images = False
@@ -130,7 +132,22 @@ class Handler(BaseHTTPRequestHandler):
         if name == "429-once" and n == 1 or name == "429-always":
             return self.reply(429, {"error": {"message": "rate limited (injected)"}}, {"Retry-After": "1"})
         if name == "slow" or (name == "slow-once" and n == 1):
-            time.sleep(float(ARGS.slow))
+            # Wait, watching the socket: a client that hangs up is recorded (the request's
+            # "disconnectedAfter", in seconds) and gets no answer.
+            started = time.monotonic()
+            while time.monotonic() - started < float(ARGS.slow):
+                readable, _, _ = select.select([self.connection], [], [], 0.1)
+                if readable:
+                    try:
+                        gone = self.connection.recv(1, socket.MSG_PEEK) == b""
+                    except OSError:
+                        gone = True
+                    if gone:
+                        with LOCK:
+                            REQUESTS[index]["disconnectedAfter"] = round(time.monotonic() - started, 3)
+                        self.close_connection = True
+                        return None
+                    time.sleep(0.1)
         if name == "vision-refuse" and images:
             return self.reply(500, {"error": {"message": "image input is not supported - hint: if this is unexpected, you may need to provide the mmproj"}})
         if name == "drop":
