@@ -18,6 +18,10 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
     ],
     targets: [
         // System-library shims: a module map and one header each, nothing else.
@@ -78,11 +82,24 @@ let package = Package(
         .target(name: "Worker", dependencies: ["ChartReading", "ChartModel", "Storage", "Extraction", "Validation",
                                               "ModelClient", "ModelExtraction", "PDFRendering"],
                 swiftSettings: swiftSettings),
+        // The operations the CLI and the server both call (status, documents, pages, facts,
+        // review, ask, search, export, intake), on the store protocols; no SQL, no GRDB.
+        .target(name: "ChartService", dependencies: ["Storage", "ChartModel", "ChartReading", "Extraction", "Answering",
+                                                    "Embedding", "SemanticIndex", "ModelClient", "Validation", "Worker"],
+                swiftSettings: swiftSettings),
+        // `chartex serve`: the JSON API, the review page and its assets, on Hummingbird.
+        .target(name: "ChartServer", dependencies: [
+            "ChartService", "Storage", "ChartModel", "Answering", "ModelClient",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOCore", package: "swift-nio"),
+        ], resources: [.copy("Assets")], swiftSettings: swiftSettings),
         // The executable: argument parsing and output only.
         .executableTarget(name: "chartex", dependencies: [
             "ChartReading", "ChartModel", "OCR", "Storage", "Worker", "Extraction", "Answering", "ModelClient", "Embedding", "SemanticIndex",
-            "ModelExtraction", "Validation", "PDFRendering",
-            .product(name: "GRDB", package: "GRDB.swift"),
+            "ModelExtraction", "Validation", "PDFRendering", "ChartService", "ChartServer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: swiftSettings),
 

@@ -15,11 +15,11 @@ public struct SemanticHit: Sendable, Codable {
 /// The semantic index over the store: every page's lines embedded in process, stored in SQLite
 /// beside the page (table `chunk`), and searched by cosine.
 public struct SemanticIndex: Sendable {
-    public let store: AppDatabase
+    public let store: any ChunkStore
     public let embedder: SentenceEmbedder
     public var model: String { SentenceEmbedder.modelName }
 
-    public init(store: AppDatabase, embedder: SentenceEmbedder) {
+    public init(store: any ChunkStore, embedder: SentenceEmbedder) {
         self.store = store
         self.embedder = embedder
     }
@@ -64,7 +64,7 @@ public struct SemanticIndex: Sendable {
         let started = Date()
         var pages = 0, lines = 0
         while !shouldStop() {
-            let batch = try store.pagesToIndex(model: model)
+            let batch = try store.pagesToIndex(model: model, limit: 64)
             if batch.isEmpty { break }
             for page in batch {
                 if shouldStop() { break }
@@ -90,7 +90,7 @@ public struct SemanticIndex: Sendable {
     }
 
     /// Pages of different documents whose text means the same (the same page faxed twice).
-    public static func nearDuplicatePages(in store: AppDatabase, of documentId: Int64, threshold: Float = NearDuplicates.threshold) throws
+    public static func nearDuplicatePages(in store: any ChunkStore, of documentId: Int64, threshold: Float = NearDuplicates.threshold) throws
         -> [NearDuplicates.Match] {
         try NearDuplicates(store: store).matches(of: documentId, threshold: threshold)
     }
@@ -115,10 +115,10 @@ public struct NearDuplicates: Sendable {
     struct Page: Sendable { var document: Int64, file: String, number: Int, vector: [Float] }
     let pages: [Page]
 
-    public init(store: AppDatabase) throws {
+    public init(store: any ChunkStore) throws {
         var sums: [String: (doc: Int64, file: String, page: Int, sum: [Float], lines: Int)] = [:]
         var order: [String] = []
-        for c in try store.chunks(model: SentenceEmbedder.modelName) {
+        for c in try store.chunks(model: SentenceEmbedder.modelName, documentIds: nil) {
             let key = "\(c.documentId)/\(c.page)"
             if sums[key] == nil { order.append(key) }
             var entry = sums[key] ?? (c.documentId, c.fileName, c.page, [Float](repeating: 0, count: c.vector.count), 0)

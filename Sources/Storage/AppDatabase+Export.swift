@@ -76,6 +76,9 @@ public struct ExportedFact: Encodable, Sendable {
     public var grounded: Bool
     /// True for a competing candidate kept for the reviewer: the item's value is the fact that is not an alternative.
     public var alternative: Bool
+    /// Who reviewed the fact (OS user or API token name) and when; absent before any review.
+    public var reviewedBy: String?
+    public var reviewedAt: String?
     public var evidence: Evidence?
 
     public struct Evidence: Encodable, Sendable {
@@ -109,6 +112,7 @@ extension AppDatabase {
                                  rawValue: fact.rawValue, status: fact.status, confidence: fact.confidence,
                                  schema: fact.schema, extractor: fact.extractor, reviewReason: fact.reviewReason,
                                  grounded: fact.grounded, alternative: fact.alternative,
+                                 reviewedBy: fact.reviewedBy, reviewedAt: fact.reviewedAt,
                                  evidence: fact.evidencePage.map { page in
                                      var box: BoundingBox?
                                      if let x0 = fact.evidenceX0, let y0 = fact.evidenceY0, let x1 = fact.evidenceX1,
@@ -123,6 +127,11 @@ extension AppDatabase {
                                     error: document.error, importedAt: document.importedAt,
                                     completedAt: document.completedAt, pages: exportedPages, facts: facts)
         }
+    }
+
+    /// A page's lines, from the compact `page.lines` column and the page's words in order.
+    public static func lines(_ compact: String, words: [String]) -> [ExportedLine] {
+        expandLines(compact, words: words)
     }
 
     /// Rebuilds lines from the compact `page.lines` column and the page's words.

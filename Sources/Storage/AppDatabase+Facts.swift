@@ -89,14 +89,19 @@ extension AppDatabase {
         }
     }
 
-    /// Stores one extraction attempt and its facts in one transaction, replacing what the same
-    /// extractor stored for the document before (re-running is idempotent). A failed attempt
+    /// Stores one extraction attempt and its facts in one transaction, replacing what was
+    /// stored for the document before (re-running is idempotent) except reviewed facts, which a
+    /// re-extraction never overwrites. A failed attempt
     /// is stored with its error and no facts.
     public func saveExtraction(documentId: Int64, schema: String, extractor: String, facts: [FactInput],
                                error: String? = nil, output: String? = nil) throws {
         try writer.write { db in
-            // One current set of facts per document, whichever extractor made the earlier one.
-            try db.execute(sql: "DELETE FROM fact WHERE documentId = ?", arguments: [documentId])
+            // One current set of facts per document, whichever extractor made the earlier one;
+            // what a person reviewed stays, and no new reading of the same field replaces it.
+            try db.execute(sql: "DELETE FROM fact WHERE documentId = ? AND reviewedBy IS NULL", arguments: [documentId])
+            let reviewed = Set(try Row.fetchAll(db, sql: """
+                SELECT groupName, item, fieldPath FROM fact WHERE documentId = ? AND reviewedBy IS NOT NULL
+                """, arguments: [documentId]).map { "\($0[0] as String)#\($0[1] as Int)#\($0[2] as String)" })
             let now = Timestamp.now()
             let pages = facts.compactMap(\.page)
             try db.execute(sql: """
@@ -106,7 +111,7 @@ extension AppDatabase {
                                  error, output, now])
             let extractionId = db.lastInsertedRowID
             guard error == nil else { return }
-            for fact in facts {
+            for fact in facts where !reviewed.contains("\(fact.group)#\(fact.item)#\(fact.field)") {
                 var record = FactRecord(id: nil, documentId: documentId, extractionId: extractionId, schema: schema,
                                         extractor: fact.extractor ?? extractor, groupName: fact.group, item: fact.item, fieldPath: fact.field,
                                         rawValue: fact.raw, normalizedValue: fact.value, evidencePage: fact.page,

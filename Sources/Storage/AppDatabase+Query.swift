@@ -140,13 +140,43 @@ extension AppDatabase {
         return try DatabaseQueue(path: path, configuration: configuration)
     }
 
-    /// Runs one read-only statement and returns its column names and rows as JSON-able values.
-    public static func query(_ sql: String, in queue: DatabaseQueue) throws -> (columns: [String], rows: [[DatabaseValue]]) {
-        try queue.read { db in
-            // No inspection of the SQL here: the connection itself refuses to write.
-            let statement = try db.makeStatement(sql: sql)
-            let rows = try Row.fetchAll(statement)
-            return (statement.columnNames, rows.map { row in row.databaseValues.map { $0 } })
+    /// The read-only connection of `openReadOnly`, for `chartex sql`.
+    public static func readOnlySQL(path: String) throws -> ReadOnlyStore {
+        ReadOnlyStore(queue: try openReadOnly(path: path))
+    }
+}
+
+/// A value of a SQL result.
+public enum SQLValue: Sendable, Equatable {
+    case null, int(Int64), double(Double), string(String), blob(Data)
+}
+
+/// A read-only connection for `chartex sql`.
+public struct ReadOnlyStore: Sendable {
+    let queue: DatabaseQueue
+
+    /// Runs one statement and returns its column names and rows. A statement SQLite refuses
+    /// (a write, bad syntax) throws `StorageError.sqlFailed` with SQLite's message.
+    public func query(_ sql: String) throws -> (columns: [String], rows: [[SQLValue]]) {
+        do {
+            return try queue.read { db in
+                // No inspection of the SQL here: the connection itself refuses to write.
+                let statement = try db.makeStatement(sql: sql)
+                let rows = try Row.fetchAll(statement)
+                return (statement.columnNames, rows.map { row in
+                    row.databaseValues.map { value -> SQLValue in
+                        switch value.storage {
+                        case .null: .null
+                        case .int64(let v): .int(v)
+                        case .double(let v): .double(v)
+                        case .string(let v): .string(v)
+                        case .blob(let data): .blob(data)
+                        }
+                    }
+                })
+            }
+        } catch let error as DatabaseError {
+            throw StorageError.sqlFailed(message: error.message ?? "\(error)")
         }
     }
 }

@@ -5,6 +5,8 @@ public enum StorageError: Error, Sendable, CustomStringConvertible {
     case documentNotFound(reference: String)
     case ambiguousDocument(reference: String, candidates: [String])
     case readOnlyViolation(message: String)
+    case factNotFound(id: Int64)
+    case sqlFailed(message: String)
 
     public var description: String {
         switch self {
@@ -14,6 +16,8 @@ public enum StorageError: Error, Sendable, CustomStringConvertible {
         case .ambiguousDocument(let reference, let candidates):
             "'\(reference)' matches several documents: \(candidates.joined(separator: ", "))"
         case .readOnlyViolation(let message): "refused: the sql command is read-only (\(message))"
+        case .factNotFound(let id): "no fact \(id) in the store"
+        case .sqlFailed(let message): "sql: \(message)"
         }
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import ChartService
 import Foundation
 import Storage
 
@@ -13,7 +14,7 @@ struct Chartex: ParsableCommand {
             """,
         version: "0.1.0",
         subcommands: [Ocr.self, Extract.self, Ingest.self, RunWorker.self, Status.self, Documents.self, Show.self, Search.self, Facts.self, Ask.self,
-                      Sql.self, Export.self, Model.self, Embed.self])
+                      Sql.self, Export.self, Review.self, Serve.self, Model.self, Embed.self])
 
     /// Runs a command, turning failures into a message on stderr and the right exit code.
     static func run(_ body: () throws -> Void) throws {
@@ -22,6 +23,9 @@ struct Chartex: ParsableCommand {
         } catch let failure as CommandFailure {
             FileHandle.standardError.write(Data("chartex: \(failure.message)\n".utf8))
             throw failure.exitCode
+        } catch let error as ServiceError {
+            FileHandle.standardError.write(Data("chartex: \(error.message)\n".utf8))
+            throw ExitCode(error.kind.exitCode)
         } catch let error as StorageError {
             FileHandle.standardError.write(Data("chartex: \(error)\n".utf8))
             switch error {

@@ -53,7 +53,7 @@ func reading(_ number: Int, words: [String] = ["Metformin", "1000", "mg", "PO", 
         #expect(journal == "wal")
         #expect(Set(tables).isSuperset(of: ["document", "page", "word", "pageText", "job", "extraction", "fact", "auditLog"]))
         #expect(migrations == ["0001_create_schema", "0002_add_page_classification", "0003_add_model_extraction",
-                               "0004_add_page_blank_reason", "0005_add_semantic_index"])
+                               "0004_add_page_blank_reason", "0005_add_semantic_index", "0006_add_review"])
         // Reopening applies nothing twice.
         _ = try AppDatabase.open(path: path)
     }
@@ -141,8 +141,8 @@ func reading(_ number: Int, words: [String] = ["Metformin", "1000", "mg", "PO", 
     func readOnlySQLIsRefusedByTheConnection(sql: String) throws {
         let path = temporaryDatabasePath()
         _ = try AppDatabase.open(path: path)
-        let queue = try AppDatabase.openReadOnly(path: path)
-        #expect(throws: DatabaseError.self) { try AppDatabase.query(sql, in: queue) }
+        let store = try AppDatabase.readOnlySQL(path: path)
+        #expect(throws: StorageError.self) { try store.query(sql) }
         let check = try AppDatabase.open(path: path)
         let (version, hasPage, hasEvil) = try check.writer.read { db in
             (try Int.fetchOne(db, sql: "PRAGMA user_version"), try db.tableExists("page"), try db.tableExists("evil"))
@@ -153,9 +153,75 @@ func reading(_ number: Int, words: [String] = ["Metformin", "1000", "mg", "PO", 
     @Test func readOnlySQLAnswersQueries() throws {
         let path = temporaryDatabasePath()
         _ = try AppDatabase.open(path: path)
-        let queue = try AppDatabase.openReadOnly(path: path)
-        let result = try AppDatabase.query("SELECT count(*) AS n, 'x' AS s FROM document", in: queue)
+        let result = try AppDatabase.readOnlySQL(path: path).query("SELECT count(*) AS n, 'x' AS s FROM document")
         #expect(result.columns == ["n", "s"])
-        #expect(result.rows.first?.first == 0.databaseValue)
+        #expect(result.rows.first == [.int(0), .string("x")])
+    }
+}
+
+@Suite struct ReviewStorageTests {
+    func storeWithFacts() throws -> (AppDatabase, Int64) {
+        let database = try AppDatabase.inMemory()
+        guard case .queued(let documentId) = try database.enqueue(
+            path: "file:///r.pdf", displayPath: "/r.pdf", fileName: "r.pdf", sha256: String(repeating: "d", count: 64), size: 1)
+        else { throw CocoaError(.fileReadUnknown) }
+        try database.saveExtraction(documentId: documentId, schema: "chart", extractor: "rules", facts: facts(dose: "1000"))
+        return (database, documentId)
+    }
+
+    func facts(dose: String) -> [FactInput] {
+        var name = FactInput(group: "medications", item: 0, field: "name", raw: "Metformin", value: "Metformin", page: 1,
+                             bbox: BoundingBox(x0: 50, y0: 100, x1: 100, y1: 112), evidenceText: "Metformin 1000 mg", confidence: 0.9,
+                             status: "verified")
+        name.extractor = "rules"
+        var amount = FactInput(group: "medications", item: 0, field: "dose", raw: dose, value: dose, page: 1, bbox: nil,
+                               evidenceText: "Metformin 1000 mg", confidence: 0.4, status: "needs_review")
+        amount.reviewReason = "low OCR confidence"
+        var other = amount
+        other.value = "100"
+        other.alternative = true
+        return [name, amount, other]
+    }
+
+    @Test func aCorrectionIsRecordedRejectsTheOtherReadingsAndSurvivesReExtraction() throws {
+        let (database, documentId) = try storeWithFacts()
+        let all = try database.facts(FactFilter(documentId: documentId))
+        let dose = try #require(all.first { $0.fieldPath == "dose" && !$0.alternative })
+        let outcome = try database.applyReview(factId: dose.id!, decision: .correct, value: "500", note: "see the label",
+                                               reviewer: "nurse")
+        #expect(outcome.fact.status == "verified" && outcome.fact.extractor == "reviewer" && outcome.fact.normalizedValue == "500")
+        #expect(outcome.fact.reviewedBy == "nurse")
+        #expect(outcome.supersededFacts.count == 1)
+        let reviews = try database.reviews(documentId: documentId)
+        #expect(reviews.map(\.decision) == ["reject", "correct"])
+        #expect(reviews.last?.oldValue == "1000" && reviews.last?.newValue == "500" && reviews.last?.oldStatus == "needs_review")
+        let audit = try database.auditLog(documentId: documentId)
+        #expect(audit.first?.action == "review" && audit.first?.osUser == "nurse")
+        #expect(audit.first?.detail?.contains("'1000' → '500'") == true)
+
+        // The worker reads the document again: the reviewed field keeps the person's value,
+        // the rest is replaced.
+        try database.saveExtraction(documentId: documentId, schema: "chart", extractor: "rules", facts: facts(dose: "1001"))
+        let after = try database.facts(FactFilter(documentId: documentId))
+        let doses = after.filter { $0.fieldPath == "dose" }
+        #expect(!doses.contains { $0.normalizedValue == "1001" }, "a new reading of a reviewed field is not stored")
+        let current = doses.filter { $0.status != "rejected" }
+        #expect(current.count == 1 && current[0].normalizedValue == "500" && current[0].extractor == "reviewer")
+        #expect(doses.filter { $0.status == "rejected" }.map(\.normalizedValue) == ["100"], "the decision against a reading stays too")
+        #expect(after.filter { $0.fieldPath == "name" }.count == 1)
+        #expect(try database.exportDocument(try database.resolveDocument("r.pdf")).facts
+            .first { $0.field == "dose" }?.reviewedBy == "nurse")
+    }
+
+    @Test func aRejectionLeavesTheOtherReadingsForReview() throws {
+        let (database, documentId) = try storeWithFacts()
+        let dose = try #require(try database.facts(FactFilter(documentId: documentId, group: "medications"))
+            .first { $0.fieldPath == "dose" && !$0.alternative })
+        _ = try database.applyReview(factId: dose.id!, decision: .reject, value: nil, note: nil, reviewer: "nurse")
+        let pending = try database.facts(FactFilter(documentId: documentId, status: "needs_review"))
+        #expect(pending.count == 1 && pending[0].alternative)
+        #expect(throws: StorageError.self) {
+            try database.applyReview(factId: 999, decision: .accept, value: nil, note: nil, reviewer: "x")
+        }
     }
 }

@@ -128,6 +128,29 @@ public struct FactRecord: Codable, Sendable, FetchableRecord, MutablePersistable
     public var reviewReason: String?
     public var grounded: Bool = true
     public var alternative: Bool = false
+    /// Who reviewed the fact (OS user or API token name), and when; nil before any review.
+    public var reviewedBy: String?
+    public var reviewedAt: String?
+
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}
+
+/// One review decision: table `review` (Migrations/0006_add_review.sql).
+public struct ReviewRecord: Codable, Sendable, FetchableRecord, MutablePersistableRecord {
+    public static let databaseTableName = "review"
+    public var id: Int64?
+    public var factId: Int64?
+    public var documentId: Int64
+    public var groupName: String
+    public var item: Int
+    public var fieldPath: String
+    public var decision: String
+    public var oldValue: String?
+    public var newValue: String?
+    public var oldStatus: String
+    public var note: String?
+    public var reviewer: String
+    public var at: String
 
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 }

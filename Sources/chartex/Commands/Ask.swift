@@ -5,7 +5,7 @@ import Embedding
 import SemanticIndex
 import ChartModel
 import Foundation
-import GRDB
+import ChartService
 import ModelClient
 import PDFRendering
 import Storage
@@ -46,39 +46,14 @@ extension Chartex {
                     }
                     return try describe(page: page, configuration: configuration)
                 }
-                let store = try database.openExisting()
-                let scope = try documentScope(store)
-                let facts = try store.writer.read { db -> [ChartFact] in
-                    let dates = try [Int64: String](Row.fetchAll(db, sql: """
-                        SELECT documentId, max(normalizedValue) FROM fact
-                        WHERE groupName = 'encounters' AND fieldPath IN ('date', 'endDate') GROUP BY documentId
-                        """).map { ($0[0], $0[1]) }, uniquingKeysWith: { a, _ in a })
-                    let names = try [Int64: String](Row.fetchAll(db, sql: "SELECT id, fileName FROM document").map { ($0[0], $0[1]) },
-                                                    uniquingKeysWith: { a, _ in a })
-                    // Answers come from the items' values: candidates kept for review (alternatives) are not facts yet.
-                    return try FactRecord.filter(scope.contains(Column("documentId")) && Column("alternative") == false)
-                        .fetchAll(db).map { f in
-                        ChartFact(documentId: f.documentId, fileName: names[f.documentId] ?? "?", documentDate: dates[f.documentId],
-                                  group: f.groupName, item: f.item, field: f.fieldPath, value: f.normalizedValue ?? "",
-                                  page: f.evidencePage, evidence: f.evidenceText, status: f.status)
-                    }
-                }
-                let semantic = try Self.semanticLines(store, scope: scope)
-                let answerer = QuestionAnswerer(facts: facts, search: { query in
-                    let hits = (try? store.search(query, limit: 50)) ?? []
-                    return hits.filter { scope.contains($0.documentId) }.prefix(5).map {
-                        TextHit(documentId: $0.documentId, document: $0.fileName, page: $0.page, snippet: $0.snippet)
-                    }
-                }, semantic: semantic)
-                var answer = answerer.answer(question)
-                if configuration.isConfigured, !noModel {
-                    let session = try ModelSession.open(configuration)
-                    defer { session.close() }
-                    let extra = ((try? store.search(question, limit: 20)) ?? []).filter { scope.contains($0.documentId) }.prefix(4)
-                        .map { Citation(documentId: $0.documentId, document: $0.fileName, page: $0.page, snippet: $0.snippet) }
-                    let composer = ModelComposer(client: session.client), retrieved = answer, question = question
-                    answer = try blocking { await composer.compose(question, retrieved: retrieved, extra: Array(extra)) }
-                }
+                let service = try database.service()
+                let scope = try service.askScope(patient: patient, document: document)
+                let question = question
+                var session: ModelSession?
+                if configuration.isConfigured, !noModel { session = try ModelSession.open(configuration) }
+                defer { session?.close() }
+                let client = session?.client
+                let answer = try blocking { try await service.ask(question, scope: scope, model: client) }
                 if json { return printJSON(answer) }
                 print(answer.answer)
                 if let conflict = answer.conflict { print("conflict: \(conflict); the latest document's value is given") }
@@ -89,34 +64,14 @@ extension Chartex {
             }
         }
 
-        /// The semantic index's lines for a question, when the index covers the store and the model
-        /// is installed (the model is loaded only if the facts do not answer).
-        static func semanticLines(_ store: AppDatabase, scope: [Int64]) throws -> (@Sendable (String) -> [(hit: TextHit, cosine: Double)])? {
-            guard SentenceEmbedder.isInstalled(), try store.indexCoverage(model: SentenceEmbedder.modelName).indexed > 0 else { return nil }
-            return { query in
-                guard let embedder = try? SentenceEmbedder(),
-                      let hits = try? SemanticIndex(store: store, embedder: embedder).search(query, documentIds: scope, limit: 10)
-                else { return [] }
-                return hits.map { hit -> (hit: TextHit, cosine: Double) in
-                    (TextHit(documentId: hit.documentId, document: hit.fileName, page: hit.page, snippet: hit.text), Double(hit.cosine))
-                }
-            }
-        }
-
         /// `--page N`: the page image (and its text) to a vision model, for a description.
         func describe(page number: Int, configuration: ModelConfiguration) throws {
-            let store = try database.openExisting()
+            let service = try database.service()
             guard let document else {
                 throw CommandFailure(message: "--page needs --document DOC", exitCode: ExitCode.validationFailure)
             }
-            let record = try store.resolveDocument(document)
-            let (uri, text) = try store.writer.read { db in
-                (try String.fetchOne(db, sql: "SELECT path FROM job WHERE documentId = ?", arguments: [record.id!]),
-                 try String.fetchOne(db, sql: "SELECT text FROM page WHERE documentId = ? AND number = ?", arguments: [record.id!, number]))
-            }
-            guard let text else {
-                throw CommandFailure(message: "\(record.fileName) has no page \(number) in the store", exitCode: ExitStatus.notFound)
-            }
+            let record = try service.document(document)
+            let text = try service.pageView(documentId: record.id!, number: number).text
             let session = try ModelSession.open(configuration)
             defer { session.close() }
             let client = session.client
@@ -125,13 +80,9 @@ extension Chartex {
                                      + "reports no vision): describing a page needs a vision model such as MedGemma with its mmproj",
                                      exitCode: ExitCode(69))
             }
-            let png: Data
-            do {
-                guard let path = uri.flatMap(RawPath.init(uri:)) else { throw PDFRenderingError.fileNotFound(file: record.fileName) }
-                png = try ChartReader.pagePNG(path, page: number, maxPixels: configuration.imagePixels)
-            } catch {
-                throw CommandFailure(message: "cannot render \(record.fileName) page \(number): \(error)", exitCode: ExitStatus.inputFailed)
-            }
+            var renderer = service
+            renderer.maxImageSide = configuration.imagePixels
+            let png = try renderer.pageImage(documentId: record.id!, number: number, dpi: 600)
             let prompt = ModelPrompt(text: """
                 Describe this page of a scanned medical chart: what kind of document it is, and what it shows \
                 (for an image such as an X-ray, what is visible). \(question)
@@ -159,29 +110,6 @@ extension Chartex {
             if json { return printJSON(answer) }
             print(description)
             print("  source: \(record.fileName), page \(number) (the page image)")
-        }
-
-        /// The document ids the question is about.
-        func documentScope(_ store: AppDatabase) throws -> [Int64] {
-            if let document { return [try store.resolveDocument(document).id!] }
-            let mrns = try store.writer.read { db in
-                try Row.fetchAll(db, sql: "SELECT documentId, normalizedValue FROM fact WHERE groupName = 'patient' AND fieldPath = 'mrn'")
-                    .map { (id: $0[0] as Int64, mrn: $0[1] as String) }
-            }
-            func key(_ s: String) -> String { s.lowercased().filter { $0.isLetter || $0.isNumber } }
-            if let patient {
-                let ids = mrns.filter { key($0.mrn) == key(patient) }.map(\.id)
-                guard !ids.isEmpty else {
-                    throw CommandFailure(message: "no patient with MRN \(patient) in \(database.resolvedPath)", exitCode: ExitStatus.notFound)
-                }
-                return ids
-            }
-            let patients = Set(mrns.map { key($0.mrn) })
-            guard patients.count <= 1 else {
-                throw CommandFailure(message: "the store holds \(patients.count) patients: give --patient MRN or --document DOC",
-                                     exitCode: ExitCode.validationFailure)
-            }
-            return try store.documents().compactMap(\.id)
         }
     }
 }

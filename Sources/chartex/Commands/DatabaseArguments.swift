@@ -1,4 +1,5 @@
 import ArgumentParser
+import ChartService
 import Foundation
 import Storage
 
@@ -27,6 +28,11 @@ struct DatabaseArguments: ParsableArguments {
                                  exitCode: ExitStatus.notFound)
         }
         return try open()
+    }
+
+    /// The service layer over the existing store.
+    func service() throws -> ChartService {
+        ChartService(store: try openExisting())
     }
 }
 

@@ -1,5 +1,5 @@
 import ArgumentParser
-import SemanticIndex
+import ChartService
 import Foundation
 import Storage
 
@@ -30,8 +30,8 @@ extension Chartex {
 
         func run() throws {
             try Chartex.run {
-                let store = try database.openExisting()
-                let documents = try document.map { [try store.resolveDocument($0)] } ?? store.documents()
+                let service = try database.service()
+                let documents = try document.map { [try service.document($0)] } ?? service.documents()
                 let sink: FileHandle
                 if let out {
                     _ = FileManager.default.createFile(atPath: out, contents: nil, attributes: [.posixPermissions: 0o600])
@@ -43,29 +43,14 @@ extension Chartex {
                     sink = FileHandle.standardOutput
                 }
                 defer { if out != nil { try? sink.close() } }
-                // Near-duplicate pages across the store, when the semantic index is built.
-                let duplicates = try NearDuplicates(store: store)
-                let hashes = try [Int64: String](store.documents().map { ($0.id!, $0.sha256) }, uniquingKeysWith: { a, _ in a })
-                func exported(_ document: DocumentRecord) throws -> ExportedDocument {
-                    var doc = try store.exportDocument(document)
-                    let matches = duplicates.matches(of: document.id!)
-                    for i in doc.pages.indices {
-                        let here = matches.filter { $0.page == doc.pages[i].number }
-                        if !here.isEmpty {
-                            doc.pages[i].nearDuplicates = here.map {
-                                ExportedNearDuplicate(documentSha256: hashes[$0.otherDocument] ?? "", fileName: $0.otherFile,
-                                                      page: $0.otherPage, cosine: Double($0.cosine))
-                            }
-                        }
-                    }
-                    return doc
-                }
+                let exported = try service.export(documents, detail: "\(format.rawValue), \(documents.count) documents"
+                                                  + (out.map { " to \($0)" } ?? ""))
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
                 switch format {
                 case .ndjson:
-                    for document in documents {
-                        var line = try encoder.encode(try exported(document))
+                    for document in exported {
+                        var line = try encoder.encode(document)
                         line.append(0x0A)
                         sink.write(line)
                     }
@@ -73,13 +58,11 @@ extension Chartex {
                     encoder.outputFormatting.insert(.prettyPrinted)
                     let formatter = ISO8601DateFormatter()
                     let envelope = Envelope(exportedAt: formatter.string(from: Date()),
-                                            documents: try documents.map(exported))
+                                            documents: exported)
                     var data = try encoder.encode(envelope)
                     data.append(0x0A)
                     sink.write(data)
                 }
-                try store.audit("export", documentId: documents.count == 1 ? documents[0].id : nil,
-                                detail: "\(format.rawValue), \(documents.count) documents" + (out.map { " to \($0)" } ?? ""))
             }
         }
     }

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import GRDB
+import ChartService
 import Storage
 
 extension Chartex {
@@ -18,16 +18,14 @@ extension Chartex {
 
         func run() throws {
             try Chartex.run {
-                let store = try database.openExisting()
-                let id = try document.map { try store.resolveDocument($0).id! }
-                var facts = try store.facts(documentId: id)
-                if let group { facts = facts.filter { $0.groupName == group } }
-                if let status { facts = facts.filter { $0.status == status } }
+                let service = try database.service()
+                let id = try document.map { try service.document($0).id! }
+                let facts = try service.facts(FactFilter(documentId: id, group: group, status: status))
                 if json { return printJSON(facts) }
-                print(["doc", "group", "item", "field", "value", "status", "extractor", "page", "evidence"].joined(separator: "\t"))
+                print(["id", "doc", "group", "item", "field", "value", "status", "extractor", "page", "evidence"].joined(separator: "\t"))
                 for f in facts {
                     // An alternative is a reading kept for the reviewer, not the item's value: marked "(alt)".
-                    print(["\(f.documentId)", f.groupName, "\(f.item)", f.fieldPath + (f.alternative ? " (alt)" : ""),
+                    print(["\(f.id!)", "\(f.documentId)", f.groupName, "\(f.item)", f.fieldPath + (f.alternative ? " (alt)" : ""),
                            f.normalizedValue ?? "", f.status, f.extractor + (f.grounded ? "" : ", ungrounded"),
                            f.evidencePage.map(String.init) ?? "-",
                            (f.evidenceText ?? "").prefix(60).replacingOccurrences(of: "\t", with: " ")].joined(separator: "\t"))

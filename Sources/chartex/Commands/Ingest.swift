@@ -112,8 +112,14 @@ struct WorkerArguments: ParsableArguments {
 
     /// Runs a worker on `store` until the queue is empty (or, with `follow`, until SIGINT or
     /// SIGTERM), with progress on stderr.
-    func drain(_ store: AppDatabase, reading: ReadingArguments, follow: Bool) throws -> [DocumentOutcome] {
-        let trap = SignalTrap()
+    ///
+    /// `stop`: a flag set by someone else (the server's graceful shutdown) instead of the
+    /// process's own signal handling.
+    func drain(_ store: AppDatabase, reading: ReadingArguments, follow: Bool, stop: StopFlag? = nil) throws -> [DocumentOutcome] {
+        // The process's own SIGINT/SIGTERM handling, kept alive until the drain returns.
+        let trap = stop == nil ? SignalTrap() : nil
+        defer { withExtendedLifetime(trap) {} }
+        let flag = stop ?? trap!.flag
         let configuration = try model.configuration()
         let mode = extraction.mode(configuration)
         // OCR threads + a local model's threads stay within the cores (CoreBudget).
@@ -138,12 +144,12 @@ struct WorkerArguments: ParsableArguments {
                                heartbeatSeconds: max(1, leaseSeconds / 4))
         }
         let worker = ImportWorker(database: store, reader: reader, readOptions: reading.options, options: options(mode),
-                                  model: stage, stop: trap.flag, onEvent: progress.report)
+                                  model: stage, stop: flag, onEvent: progress.report)
         let outcomes = try worker.run(follow: follow)
         if let activity = session?.client.activity {
             FileHandle.standardError.write(Data("chartex: \(activity.snapshot())\n".utf8))
         }
-        if !trap.flag.isSet { try buildSemanticIndex(store, stop: trap.flag) }
+        if !flag.isSet { try buildSemanticIndex(store, stop: flag) }
         return outcomes
     }
 

@@ -2,7 +2,7 @@ import ArgumentParser
 import Embedding
 import SemanticIndex
 import Foundation
-import GRDB
+import ChartService
 import ModelClient
 import Storage
 
@@ -16,7 +16,7 @@ extension Chartex {
 
         func run() throws {
             try Chartex.run {
-                let status = try database.openExisting().status()
+                let status = try database.service().status()
                 let servers = LocalModelServer.running()
                 if json { return printJSON(StatusOutput(store: status, localModelServers: servers)) }
                 print("database: \(database.resolvedPath)")
@@ -62,7 +62,7 @@ extension Chartex {
 
         func run() throws {
             try Chartex.run {
-                let documents = try database.openExisting().documents()
+                let documents = try database.service().documents()
                 if json { return printJSON(documents) }
                 print(["id", "sha256", "pages", "status", "file", "error"].joined(separator: "\t"))
                 for d in documents {
@@ -84,47 +84,12 @@ extension Chartex {
         @Flag(help: "Print JSON.") var json = false
         @OptionGroup var database: DatabaseArguments
 
-        struct Output: Encodable {
-            var document: DocumentRecord
-            var pages: [PageSummary]
-            var nearDuplicates: [NearDuplicates.Match]
-        }
-
-        struct PageSummary: Encodable {
-            var number: Int
-            var status: String
-            var error: String?
-            var source: String?
-            var meanConfidence: Double?
-            var rotation: Int?
-            var skew: Double?
-            var blank: Bool
-            var blankReason: String?
-            var words: Int
-            var documentType: String?
-            var segment: Int?
-            var patientMismatch: String?
-            var text: String?
-        }
-
         func run() throws {
             try Chartex.run {
-                let store = try database.openExisting()
-                let document = try store.resolveDocument(self.document)
-                let counts = try store.writer.read { db in
-                    try [Int: Int](uniqueKeysWithValues: Row.fetchAll(db, sql: """
-                        SELECT p.number, count(w.ordinal) FROM page p LEFT JOIN word w ON w.pageId = p.id
-                        WHERE p.documentId = ? GROUP BY p.id
-                        """, arguments: [document.id!]).map { ($0[0], $0[1]) })
-                }
-                let pages = try store.pages(documentId: document.id!).map { p in
-                    PageSummary(number: p.number, status: p.status, error: p.error, source: p.source,
-                                meanConfidence: p.meanConfidence, rotation: p.rotation, skew: p.skew, blank: p.blank,
-                                blankReason: p.blankReason, words: counts[p.number] ?? 0, documentType: p.documentType, segment: p.segment,
-                                patientMismatch: p.patientMismatch, text: (text || json) ? p.text : nil)
-                }
-                let duplicates = try Chartex.nearDuplicates(store, documentId: document.id!)
-                if json { return printJSON(Output(document: document, pages: pages, nearDuplicates: duplicates)) }
+                let service = try database.service()
+                let view = try service.documentView(try service.document(self.document), includeText: text || json)
+                let (document, pages, duplicates) = (view.document, view.pages, view.nearDuplicates)
+                if json { return printJSON(view) }
                 print("document \(document.id!): \(document.fileName)")
                 print("  sha256 \(document.sha256)")
                 print("  \(document.size) bytes, \(document.pageCount.map(String.init) ?? "?") pages, \(document.status.rawValue)"
@@ -166,12 +131,10 @@ extension Chartex {
 
         func run() throws {
             try Chartex.run {
-                let store = try database.openExisting()
-                let id = try document.map { try store.resolveDocument($0).id! }
+                let service = try database.service()
+                let id = try document.map { try service.document($0).id! }
                 if semantic {
-                    let index = try SemanticIndex(store: store, embedder: Chartex.embedder())
-                    try index.indexMissing()
-                    let hits = try index.search(query, documentIds: id.map { [$0] }, limit: limit)
+                    let hits = try service.semanticSearch(query, documentId: id, limit: limit)
                     if json { return printJSON(hits) }
                     for hit in hits {
                         print("\(hit.documentId)\t\(hit.fileName)\tpage \(hit.page)\t\(String(format: "%.3f", hit.cosine))\t\(hit.text)")
@@ -179,7 +142,7 @@ extension Chartex {
                     if hits.isEmpty { FileHandle.standardError.write(Data("no indexed lines\n".utf8)) }
                     return
                 }
-                let hits = try store.search(query, documentId: id, limit: limit)
+                let hits = try service.search(query, documentId: id, limit: limit)
                 if json { return printJSON(hits) }
                 for hit in hits {
                     print("\(hit.documentId)\t\(hit.fileName)\tpage \(hit.page)\t\(hit.snippet.replacingOccurrences(of: "\n", with: " "))")
@@ -205,13 +168,7 @@ extension Chartex {
         func run() throws {
             try Chartex.run {
                 _ = try database.openExisting()  // migrate first, so the schema is there
-                let queue = try AppDatabase.openReadOnly(path: database.resolvedPath)
-                let result: (columns: [String], rows: [[DatabaseValue]])
-                do {
-                    result = try AppDatabase.query(query, in: queue)
-                } catch let error as DatabaseError {
-                    throw CommandFailure(message: "sql: \(error.message ?? "\(error)")", exitCode: ExitStatus.inputFailed)
-                }
+                let result = try AppDatabase.readOnlySQL(path: database.resolvedPath).query(query)
                 if json {
                     let objects = result.rows.map { row in
                         Dictionary(uniqueKeysWithValues: zip(result.columns, row.map(JSONValue.init)))
@@ -231,10 +188,10 @@ extension Chartex {
 enum JSONValue: Encodable {
     case null, int(Int64), double(Double), string(String)
 
-    init(_ value: DatabaseValue) {
-        switch value.storage {
+    init(_ value: SQLValue) {
+        switch value {
         case .null: self = .null
-        case .int64(let v): self = .int(v)
+        case .int(let v): self = .int(v)
         case .double(let v): self = .double(v)
         case .string(let v): self = .string(v)
         case .blob(let data): self = .string(data.base64EncodedString())
@@ -267,20 +224,4 @@ func printJSON(_ value: some Encodable) {
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
     guard let data = try? encoder.encode(value) else { return }
     print(String(decoding: data, as: UTF8.self))
-}
-
-extension Chartex {
-    /// The embedding model, or a clear error naming what to install.
-    static func embedder() throws -> SentenceEmbedder {
-        do {
-            return try SentenceEmbedder()
-        } catch let error as EmbeddingError {
-            throw CommandFailure(message: "\(error)", exitCode: ExitCode(69))
-        }
-    }
-
-    /// Near-duplicate pages by the semantic index's stored vectors (none before the index is built).
-    static func nearDuplicates(_ store: AppDatabase, documentId: Int64) throws -> [NearDuplicates.Match] {
-        try SemanticIndex.nearDuplicatePages(in: store, of: documentId)
-    }
 }
