@@ -18,10 +18,12 @@ packages=(
   poppler-utils qpdf                    # test fixtures and the sample generator
   python3 python3-venv python3-pip time # evaluation scripts, PyPI downloads (models), /usr/bin/time for peak RSS
   fonts-dejavu-core fonts-liberation2   # the sample and scan-corpus generators' fonts
+  chromium                              # the review page's browser test (headless, DevTools over a pipe)
 )
 # scripts/setup.sh --bench: also what the benchmarks compare against.
 if [ "${1:-}" = "--bench" ]; then
   packages+=(ocrmypdf tesseract-ocr)    # OCRmyPDF and the tesseract command line (bench_scans.py)
+  packages+=(apache2-utils)             # ab, for scripts/bench_api.sh
 fi
 
 missing=()

@@ -353,6 +353,16 @@ public struct ChartService: Sendable {
 
     /// Runs a store call, turning the store's errors into the service's.
     func mapped<T>(_ body: () throws -> T) throws -> T {
+        try Self.mapped(body)
+    }
+
+    /// Runs one read-only SQL statement on the store at `path` (`chartex sql`). A write or a
+    /// statement SQLite refuses is an `.inputFailed` error carrying SQLite's message.
+    public static func sql(path: String, _ query: String) throws -> (columns: [String], rows: [[SQLValue]]) {
+        try mapped { try AppDatabase.readOnlySQL(path: path).query(query) }
+    }
+
+    static func mapped<T>(_ body: () throws -> T) throws -> T {
         do {
             return try body()
         } catch let error as ServiceError {

@@ -29,8 +29,8 @@ struct Chartex: ParsableCommand {
         } catch let error as StorageError {
             FileHandle.standardError.write(Data("chartex: \(error)\n".utf8))
             switch error {
-            case .documentNotFound, .ambiguousDocument: throw ExitStatus.notFound
-            case .readOnlyViolation: throw ExitStatus.inputFailed
+            case .documentNotFound, .ambiguousDocument, .factNotFound: throw ExitStatus.notFound
+            case .readOnlyViolation, .sqlFailed: throw ExitStatus.inputFailed
             default: throw ExitStatus.internalError
             }
         }

@@ -168,7 +168,7 @@ extension Chartex {
         func run() throws {
             try Chartex.run {
                 _ = try database.openExisting()  // migrate first, so the schema is there
-                let result = try AppDatabase.readOnlySQL(path: database.resolvedPath).query(query)
+                let result = try ChartService.sql(path: database.resolvedPath, query)
                 if json {
                     let objects = result.rows.map { row in
                         Dictionary(uniqueKeysWithValues: zip(result.columns, row.map(JSONValue.init)))
