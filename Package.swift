@@ -126,7 +126,10 @@ let package = Package(
         // Runs Samples/ through real Poppler and Tesseract, and the built `chartex` binary.
         .testTarget(name: "EndToEndTests", dependencies: ["ChartReading", "ChartModel", "Storage", "TestSupport", "ModelClient",
                                                           "Validation", "PDFRendering",
-                                                          .product(name: "GRDB", package: "GRDB.swift")],
+                                                          .product(name: "GRDB", package: "GRDB.swift"),
+                                                          .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                                                          .product(name: "NIOCore", package: "swift-nio"),
+                                                          .product(name: "NIOHTTP1", package: "swift-nio")],
                     swiftSettings: swiftSettings),
     ]
 )
