@@ -23,7 +23,7 @@ packages=(
 # scripts/setup.sh --bench: also what the benchmarks compare against.
 if [ "${1:-}" = "--bench" ]; then
   packages+=(ocrmypdf tesseract-ocr)    # OCRmyPDF and the tesseract command line (bench_scans.py)
-  packages+=(apache2-utils)             # ab, for scripts/bench_api.sh
+  packages+=(wrk)                       # HTTP load for scripts/bench_api.sh
 fi
 
 missing=()
