@@ -82,14 +82,17 @@ let package = Package(
         .target(name: "Worker", dependencies: ["ChartReading", "ChartModel", "Storage", "Extraction", "Validation",
                                               "ModelClient", "ModelExtraction", "PDFRendering"],
                 swiftSettings: swiftSettings),
+        // FHIR R4 bundles from the export, with every value's evidence as Provenance.
+        .target(name: "FHIRExport", dependencies: ["Storage", "Extraction", "ChartModel"],
+                resources: [.copy("Vocabulary")], swiftSettings: swiftSettings),
         // The operations the CLI and the server both call (status, documents, pages, facts,
         // review, ask, search, export, intake), on the store protocols; no SQL, no GRDB.
-        .target(name: "ChartService", dependencies: ["Storage", "ChartModel", "ChartReading", "Extraction", "Answering",
+        .target(name: "ChartService", dependencies: ["Storage", "ChartModel", "ChartReading", "Extraction", "Answering", "FHIRExport",
                                                     "Embedding", "SemanticIndex", "ModelClient", "Validation", "Worker"],
                 swiftSettings: swiftSettings),
         // `chartex serve`: the JSON API, the review page and its assets, on Hummingbird.
         .target(name: "ChartServer", dependencies: [
-            "ChartService", "Storage", "ChartModel", "Answering", "ModelClient",
+            "ChartService", "Storage", "ChartModel", "Answering", "ModelClient", "FHIRExport",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -99,7 +102,7 @@ let package = Package(
         // The executable: argument parsing and output only.
         .executableTarget(name: "chartex", dependencies: [
             "ChartReading", "ChartModel", "OCR", "Storage", "Worker", "Extraction", "Answering", "ModelClient", "Embedding", "SemanticIndex",
-            "ModelExtraction", "Validation", "PDFRendering", "ChartService", "ChartServer",
+            "ModelExtraction", "Validation", "PDFRendering", "ChartService", "ChartServer", "FHIRExport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: swiftSettings),
 

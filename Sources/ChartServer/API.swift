@@ -1,5 +1,6 @@
 import Answering
 import ChartService
+import FHIRExport
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -112,7 +113,10 @@ struct API: Sendable {
         router.post("/api/ask") { request, _ in
             let body = try await decode(AskRequest.self, request), service = self.service, model = options.model
             let scope = try await run { try service.askScope(patient: body.patient, document: body.document) }
-            return JSONResponse.make(try await service.ask(body.question, scope: scope, model: body.noModel == true ? nil : model))
+            let client = body.noModel == true ? nil : model
+            return JSONResponse.make(try await withDeadline(options.requestTimeout) {
+                try await service.ask(body.question, scope: scope, model: client)
+            })
         }
         router.get("/api/search") { request, _ in
             let q = request.uri.queryParameters, service = self.service
@@ -127,9 +131,26 @@ struct API: Sendable {
         router.get("/api/export") { request, _ in
             let q = request.uri.queryParameters, service = self.service
             let format = q["format"].map(String.init) ?? "json"
-            guard format == "json" || format == "ndjson" else { throw APIError(400, "invalid", "format is json or ndjson") }
+            guard ["json", "ndjson", "fhir"].contains(format) else { throw APIError(400, "invalid", "format is json, ndjson or fhir") }
             let document = try q["document"].map { try parse($0, "document") }
             let actor = user(request)
+            if format == "fhir" {
+                // One patient's Bundle as application/fhir+json; several, one Bundle per line.
+                let patient = q["patient"].map(String.init), verifiedOnly = q["verifiedOnly"] == "true"
+                let bundles = try await run {
+                    try service.exportFHIR(document.map { [try service.document(id: $0)] }, patient: patient,
+                                           verifiedOnly: verifiedOnly, actor: "\(actor) (API)", detail: "fhir over the API")
+                }
+                if bundles.count == 1 {
+                    return JSONResponse.bytes(try bundles[0].bundle.data(), type: "application/fhir+json")
+                }
+                var data = Data()
+                for bundle in bundles {
+                    data.append(try bundle.bundle.data())
+                    data.append(0x0A)
+                }
+                return JSONResponse.bytes(data, type: "application/fhir+ndjson")
+            }
             let exported = try await run {
                 try service.export(document.map { [try service.document(id: $0)] }, actor: "\(actor) (API)",
                                    detail: "\(format) over the API")

@@ -217,6 +217,33 @@ func offload<T: Sendable>(timeout: Double, _ body: @escaping @Sendable () throws
     }
 }
 
+/// Runs async work (an answer that may call the model) within `timeout` seconds: past it the
+/// request is answered 503 and the work is cancelled (a model request in flight is dropped).
+func withDeadline<T: Sendable>(_ timeout: Double, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+    let once = Once()
+    return try await withCheckedThrowingContinuation { continuation in
+        let timer = TimerSource(DispatchSource.makeTimerSource(queue: .global()))
+        let task = Task {
+            do {
+                let value = try await body()
+                timer.source.cancel()
+                if once.claim() { continuation.resume(returning: value) }
+            } catch {
+                timer.source.cancel()
+                if once.claim() { continuation.resume(throwing: error) }
+            }
+        }
+        timer.source.setEventHandler {
+            if once.claim() {
+                task.cancel()
+                continuation.resume(throwing: APIError(503, "unavailable", "the request took longer than \(Int(timeout)) s"))
+            }
+        }
+        timer.source.schedule(deadline: .now() + timeout)
+        timer.source.resume()
+    }
+}
+
 /// A dispatch timer handed to the work's closure. @unchecked: dispatch sources may be cancelled
 /// from any thread, which is all the closure does with it.
 struct TimerSource: @unchecked Sendable {

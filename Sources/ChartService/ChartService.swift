@@ -3,6 +3,7 @@ import ChartModel
 import ChartReading
 import Embedding
 import Extraction
+import FHIRExport
 import Foundation
 import ModelClient
 import SemanticIndex
@@ -306,6 +307,21 @@ public struct ChartService: Sendable {
                             detail: detail + (actor.map { " by \($0)" } ?? ""))
             return exported
         }
+    }
+
+    /// FHIR R4 bundles, one per patient (docs/fhir.md), of `documents` (all when nil), or of the
+    /// patient with this MRN only. Audited like any export.
+    public func exportFHIR(_ documents: [DocumentRecord]? = nil, patient: String? = nil, verifiedOnly: Bool = false,
+                           actor: String? = nil, detail: String) throws -> [FHIRBundle] {
+        let exported = try export(documents, actor: actor, detail: detail)
+        let timestamp = ISO8601DateFormatter().string(from: Date())
+        var bundles = FHIRExporter(options: .init(verifiedOnly: verifiedOnly, timestamp: timestamp)).bundles(exported)
+        if let patient {
+            let mrn = FHIRExporter.normalizedMRN(patient)
+            bundles = bundles.filter { $0.mrn == mrn }
+            guard !bundles.isEmpty else { throw ServiceError(.notFound, "no chart with MRN \(patient)") }
+        }
+        return bundles
     }
 
     // MARK: - Intake

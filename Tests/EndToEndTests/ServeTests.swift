@@ -107,6 +107,11 @@ import Glibc
         #expect(exportedFacts.contains { $0["reviewedBy"] as? String == "api" && $0["value"] as? String == "L" },
                 "\(exportedFacts.filter { $0["reviewedBy"] != nil })")
 
+        // The same as FHIR: one patient's Bundle, the reviewed flag final.
+        let fhir = try await http.call(.GET, server.base + "/api/export?format=fhir&document=1", token: server.token)
+        #expect(fhir.status == 200 && fhir.headers["Content-Type"].first == "application/fhir+json")
+        #expect(try fhir.object()["resourceType"] as? String == "Bundle")
+
         // The browser's way in: a cookie, and a CSRF token on its POSTs.
         let signIn = try await http.call(.GET, server.base + "/review?token=\(server.token)")
         #expect(signIn.status == 303)
