@@ -384,12 +384,14 @@ public struct FHIRExporter: Sendable {
     /// Where each value came from: the document, and per field its page, box and source text.
     func provenance(target: String, sources: [(ExportedDocument, [ExportedFact])], key: String) -> FHIRJSON {
         let facts = sources.flatMap(\.1)
+        let models = Set(sources.flatMap { $0.0.models ?? [] }).sorted()
+        let modelNames = models.isEmpty ? "" : " (" + models.joined(separator: ", ") + ")"
         var agents: [FHIRJSON] = []
         for extractor in Set(facts.map(\.extractor)).sorted() {
             let who: String = switch extractor {
             case "rules": "chartex rules extractor"
-            case "model": "chartex model extractor"
-            case "rules+model": "chartex rules and model extractors (agreeing)"
+            case "model": "chartex model extractor" + modelNames
+            case "rules+model": "chartex rules and model extractors (agreeing)" + modelNames
             case "reviewer": "chartex reviewer: " + Set(facts.filter { $0.extractor == "reviewer" }.compactMap(\.reviewedBy)).sorted().joined(separator: ", ")
             default: "chartex \(extractor)"
             }

@@ -75,6 +75,13 @@ public struct ModelConfiguration: Sendable, Codable, Equatable {
     public var endpoint: String?
     /// The model name sent in requests (`google/medgemma-1.5-4b-it`, `medgemma1.5`, …).
     public var model: String = "default"
+
+    /// The model as records name it: the configured name, or the local model's file when the
+    /// name is left at "default" (llama-server answers whatever it was started with).
+    public var modelName: String {
+        if model == "default", let gguf = local?.gguf { return (gguf as NSString).lastPathComponent }
+        return model
+    }
     public var dialect: OutputDialect = .jsonSchema
     public var apiKey: String?
     public var vision: VisionSetting = .auto

@@ -16,6 +16,8 @@ public struct ExportedDocument: Encodable, Sendable {
     public var completedAt: String?
     public var pages: [ExportedPage]
     public var facts: [ExportedFact]
+    /// The models that read the document (their configured names), absent when only the rules did.
+    public var models: [String]?
 }
 
 public struct ExportedPage: Encodable, Sendable {
@@ -122,10 +124,15 @@ extension AppDatabase {
                                      return .init(documentSha256: document.sha256, page: page, bbox: box, text: fact.evidenceText)
                                  })
                 }
+            let models = try String.fetchAll(db, sql: """
+                SELECT DISTINCT model FROM extraction
+                WHERE documentId = ? AND extractor = 'model' AND status = 'succeeded' AND model IS NOT NULL ORDER BY model
+                """, arguments: [document.id!])
             return ExportedDocument(id: document.id!, sha256: document.sha256, fileName: document.fileName,
                                     size: document.size, pageCount: document.pageCount, status: document.status.rawValue,
                                     error: document.error, importedAt: document.importedAt,
-                                    completedAt: document.completedAt, pages: exportedPages, facts: facts)
+                                    completedAt: document.completedAt, pages: exportedPages, facts: facts,
+                                    models: models.isEmpty ? nil : models)
         }
     }
 

@@ -127,14 +127,14 @@ extension AppDatabase {
     /// Records one model request (a page section): its outcome, and the validated JSON or the
     /// error. Never facts: those are stored by `saveExtraction` once the document is merged.
     public func saveModelAttempt(documentId: Int64, page: Int, section: String, schema: String, succeeded: Bool,
-                                 error: String?, output: String?, seconds: Double, requests: Int) throws {
+                                 error: String?, output: String?, seconds: Double, requests: Int, model: String? = nil) throws {
         try writer.write { db in
             try db.execute(sql: """
                 INSERT INTO extraction (documentId, schema, extractor, firstPage, lastPage, status, error, output, createdAt,
-                                        section, seconds, requests)
-                VALUES (?, ?, 'model', ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                        section, seconds, requests, model)
+                VALUES (?, ?, 'model', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """, arguments: [documentId, schema, page, page, succeeded ? "succeeded" : "failed", error, output,
-                                 Timestamp.now(), section, (seconds * 1000).rounded() / 1000, requests])
+                                 Timestamp.now(), section, (seconds * 1000).rounded() / 1000, requests, model])
         }
     }
 }

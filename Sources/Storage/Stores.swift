@@ -50,7 +50,7 @@ public protocol QueueStore: Sendable {
     func saveExtraction(documentId: Int64, schema: String, extractor: String, facts: [FactInput],
                         error: String?, output: String?) throws
     func saveModelAttempt(documentId: Int64, page: Int, section: String, schema: String, succeeded: Bool,
-                          error: String?, output: String?, seconds: Double, requests: Int) throws
+                          error: String?, output: String?, seconds: Double, requests: Int, model: String?) throws
 }
 
 /// The semantic index's rows.

@@ -65,7 +65,7 @@ public final class ModelStage: @unchecked Sendable {
                 try? database.saveModelAttempt(documentId: documentId, page: attempt.page, section: attempt.section,
                                                schema: "section:\(attempt.section)", succeeded: attempt.succeeded,
                                                error: attempt.error, output: attempt.output, seconds: attempt.seconds,
-                                               requests: attempt.httpAttempts)
+                                               requests: attempt.httpAttempts, model: extractor.client.configuration.modelName)
             }
             return result
         }

@@ -216,6 +216,16 @@ import Glibc
                                          "--files", "med-list-fax.pdf"])
         #expect(status == 0, "\(text)")
         #expect(text.contains("verified facts whose value is not on their page: 0"), "\(text)")
+
+        // The model that read the document is named: per request, in the export, in FHIR Provenance.
+        let models = try hybrid.strings("SELECT DISTINCT model FROM extraction WHERE extractor = 'model' AND status = 'succeeded'")
+        let model = try #require(models.first, "the model's name is recorded with its requests")
+        #expect(!model.isEmpty && model != "default" && models.count == 1, "\(models)")
+        let lines = try chartex(["export", "--db", hybrid.db, "--format", "ndjson"])
+        #expect(lines.stdout.contains("\"models\":[\"\(model)\"]"))
+        let fhir = try chartex(["export", "--db", hybrid.db, "--format", "fhir"])
+        #expect(fhir.status == 0 && fhir.stdout.contains("chartex rules and model extractors (agreeing) (\(model))"),
+                "\(fhir.stdout.prefix(400))")
     }
 
     /// `--local-model` with no server running starts one, and it is gone when chartex exits;

@@ -53,7 +53,7 @@ func reading(_ number: Int, words: [String] = ["Metformin", "1000", "mg", "PO", 
         #expect(journal == "wal")
         #expect(Set(tables).isSuperset(of: ["document", "page", "word", "pageText", "job", "extraction", "fact", "auditLog"]))
         #expect(migrations == ["0001_create_schema", "0002_add_page_classification", "0003_add_model_extraction",
-                               "0004_add_page_blank_reason", "0005_add_semantic_index", "0006_add_review"])
+                               "0004_add_page_blank_reason", "0005_add_semantic_index", "0006_add_review", "0007_add_extraction_model"])
         // Reopening applies nothing twice.
         _ = try AppDatabase.open(path: path)
     }
