@@ -83,6 +83,10 @@ def key_match(group, gold, pred):
     return True
 
 
+# --show-wrong: the document being scored, for the wrong verified fields printed on stderr.
+SHOW_WRONG = []
+
+
 def score(gold_facts, predicted, statuses=None):
     """Per group [tp, fp, fn, verified, verified and true]."""
     statuses = statuses or {}
@@ -111,6 +115,8 @@ def score(gold_facts, predicted, statuses=None):
                 if pv is not None and statuses.get((group, p.get("_item"), field)) == "verified":
                     counts[group][3] += 1
                     counts[group][4] += 1 if same else 0
+                    if not same and SHOW_WRONG:
+                        print(f"wrong verified: {SHOW_WRONG[0]}: {group}.{field}: {pv!r} (gold {gv!r})", file=sys.stderr)
                 if same:
                     counts[group][0] += 1
                 else:
@@ -182,6 +188,7 @@ def main():
                     help="one column per split, document type, layout family or scan style (generated corpora)")
     ap.add_argument("--save", help="directory to keep each document's extract output in (NAME.jsonl)")
     ap.add_argument("--json", help="write the figures as JSON to this file")
+    ap.add_argument("--show-wrong", action="store_true", help="print each wrong verified field on stderr")
     ap.add_argument("--check-grounding", action="store_true",
                     help="with --export: every verified fact taken from the model must be on its evidence page")
     ap.add_argument("--extract-args", default="", help="more arguments for `chartex extract` (one string)")
@@ -221,6 +228,8 @@ def main():
             with open(os.path.join(a.save, stem + ".jsonl"), "w") as fh:
                 fh.write("\n".join(lines) + "\n")
         predicted, statuses = items(lines)
+        if a.show_wrong:
+            SHOW_WRONG[:] = [truth["file"] + (f" [{truth['scan']}]" if truth.get("scan") else "")]
         scored = score(truth["facts"], predicted, statuses)
         per_document[truth["file"]] = {g: list(c) for g, c in scored.items()}
         column = truth.get(a.by, "?") if a.by else None

@@ -11,6 +11,19 @@ enum FactChecks {
                                              "yes", "no", "not", "please", "denies", "reports"]
     static let flagWords: Set<String> = ["h", "l", "high", "low", "hi", "lo", "abnormal", "critical"]
     static let dates = DateNormalizer()
+    /// Words that name a chart's sections, never a substance.
+    static let sectionWords: Set<String> = ["medications", "problems", "diagnoses", "vitals", "immunizations", "results",
+                                            "assessment", "plan", "history"]
+
+    /// The first word of a vaccine name that neither the vaccine names nor their qualifiers hold
+    /// (numbers and one-letter words aside), or nil.
+    static func unknownVaccineWord(_ value: String) -> String? {
+        let tokens = value.lowercased().split(whereSeparator: { !($0.isLetter || $0.isNumber || $0 == "-") }).map(String.init)
+        return tokens.first { token in
+            guard token.count >= 2, !token.allSatisfy(\.isNumber) else { return false }
+            return !Vocabulary.vaccineWords.contains(token)
+        }
+    }
 
     /// Below this mean word confidence a value was read by OCR, not taken from a text layer
     /// (whose words carry 100): its characters may be misread.
@@ -58,6 +71,8 @@ enum FactChecks {
                 || lower.filter(sentenceWords.contains).count >= 2 {
                 return "the substance reads as a sentence, not a substance"
             }
+            // "Active and Recent Medications": the next section's heading, read after an empty "Allergies:".
+            if lower.contains(where: sectionWords.contains) { return "the substance reads as a section heading" }
         case ("problems", "name"):
             if let first = value.first, first.isLowercase { return "starts in lower case: the tail of a wrapped line?" }
             if words.count == 1, value == value.uppercased(), value.count >= 4 { return "a single capitalised word: a heading?" }
@@ -66,12 +81,24 @@ enum FactChecks {
             if value.range(of: #"\b\d+(\.\d+)?\s*(mg|mcg|g|units?|meq|ml)\b"#, options: [.regularExpression, .caseInsensitive]) != nil {
                 return "the problem reads as a medication (a dose and unit)"
             }
+        case ("encounters", "provider"):
+            if value.hasSuffix(",") { return "the name ends at a comma: cut short?" }
+            // "Ilse Vogel, MO": the credential after the comma is none charts print, so it may be misread.
+            if confidence < readByOCR, let comma = value.lastIndex(of: ",") {
+                let credentials = value[value.index(after: comma)...].split(whereSeparator: { $0 == " " || $0 == "," || $0 == "/" })
+                    .map { $0.trimmingCharacters(in: CharacterSet(charactersIn: ".")).uppercased() }
+                if let odd = credentials.first(where: { !Vocabulary.credentials.contains($0) }) {
+                    return "\"\(odd)\" is not a clinical credential, read by OCR"
+                }
+            }
         case ("patient", "name"):
             if value.contains(":") || value.contains(where: \.isNumber) || words.count > 5 {
                 return "the name holds a label or number: the grid cell may have swallowed the next field"
             }
         case ("immunizations", "vaccine"):
             if words.count > 9 || lower.filter(sentenceWords.contains).count >= 2 { return "the vaccine reads as a sentence" }
+            // Read by OCR, a word that names no vaccine and qualifies none ("MCV40", "adjuvantec") may be misread.
+            if confidence < readByOCR, let odd = unknownVaccineWord(value) { return "\"\(odd)\" is not a vaccine word, read by OCR" }
             // A lot number ("F3651", "EK5730") is a letter or two and four or more digits.
             if words.contains(where: { $0.range(of: #"^[A-Z]{1,2}\d{4,}$"#, options: .regularExpression) != nil }) {
                 return "the vaccine name holds a lot number: a column read into it?"

@@ -60,6 +60,21 @@ public enum Vocabulary {
         Set($0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
     }
 
+    /// Every word of the vaccine names (split at spaces, commas and brackets) and the words that
+    /// qualify them (vaccine-words.tsv), lower case.
+    public static let vaccineWords: Set<String> = {
+        var words = Set(rows("vaccine-words").compactMap { $0.first?.lowercased() })
+        for name in vaccines.keys {
+            for word in name.lowercased().split(whereSeparator: { !($0.isLetter || $0.isNumber || $0 == "-") }) {
+                words.insert(String(word))
+            }
+        }
+        return words
+    }()
+
+    /// Clinical credentials as printed after a name (credentials.tsv), upper case.
+    public static let credentials: Set<String> = Set(rows("credentials").compactMap { $0.first?.uppercased() })
+
     /// Vital signs: the stored name, its LOINC code and the names notes print and people say.
     public static let vitals: [(name: String, loinc: String, aliases: [String])] = rows("vitals").compactMap { row in
         row.count == 3 ? (row[0], row[1], row[2].split(separator: "|").map(String.init)) : nil

@@ -16,6 +16,10 @@ public enum FactPipeline {
         public var facts: [ExtractedFact]
     }
 
+    /// The field that names an item of each group: the other fields of an item are about it.
+    static let keyField = ["labs": "name", "medications": "name", "immunizations": "vaccine", "allergies": "substance",
+                           "problems": "name", "vitals": "name"]
+
     /// Classifies the pages and, unless `rules` is false, extracts the rules' facts.
     public static func rulesPass(_ pages: [PageReading], rules: Bool = true) -> RulesPass {
         let labels = ChartSplitter().classify(pages)
@@ -29,6 +33,13 @@ public enum FactPipeline {
                               acceptModelOnly: Bool = false) throws -> [MergedFact] {
         let merged = HybridMerger.merge(rules: pass.facts, model: model, mode: mode, acceptModelOnly: acceptModelOnly)
         let invalid = ChartSchemas.validate(merged.filter { !$0.alternative }.map(\.fact), definitions: try ChartSchemas.definitions())
+        // An item whose name is uncertain has no certain values: a result, dose or date belongs to
+        // the test, drug or vaccine it is printed beside, so it is only as sure as that name.
+        var uncertainNames: [String: String] = [:]
+        for entry in merged where !entry.alternative && entry.fact.status == "needs_review"
+            && keyField[entry.fact.group] == entry.fact.field {
+            uncertainNames["\(entry.fact.group)#\(entry.fact.item)"] = entry.fact.field
+        }
         return merged.map { entry in
             var entry = entry
             let key = "\(entry.fact.group)#\(entry.fact.item)"
@@ -38,6 +49,9 @@ public enum FactPipeline {
             } else if pass.mismatched.contains(entry.fact.page) {
                 entry.fact.status = "needs_review"
                 entry.fact.reviewReason = "the page's patient identifiers differ from the chart's"
+            } else if entry.fact.status == "verified", let name = uncertainNames[key], name != entry.fact.field {
+                entry.fact.status = "needs_review"
+                entry.fact.reviewReason = "the item's \(name) needs review"
             }
             return entry
         }

@@ -87,6 +87,23 @@ func tablePage(_ rows: [[String]], columns: [Double], above: [String] = []) -> P
         #expect(FactChecks.problem(group: "encounters", field: "date", value: "2026-13") != nil)
     }
 
+    /// Read by OCR, a word that is no vaccine word, a credential charts do not print, a name cut at
+    /// a comma or a section heading read as a substance are held for review; the same from a text
+    /// layer (confidence 100) or in known words passes.
+    @Test func misreadWordsOnScansNeedReview() {
+        #expect(FactChecks.problem(group: "immunizations", field: "vaccine", value: "Meningococcal MCV40", confidence: 80) != nil)
+        #expect(FactChecks.problem(group: "immunizations", field: "vaccine", value: "RSV, bivalent, adjuvantec", confidence: 80) != nil)
+        #expect(FactChecks.problem(group: "immunizations", field: "vaccine", value: "Meningococcal MCV40", confidence: 100) == nil)
+        #expect(FactChecks.problem(group: "immunizations", field: "vaccine", value: "Td (adult)", confidence: 80) == nil)
+        #expect(FactChecks.problem(group: "immunizations", field: "vaccine", value: "Influenza, high-dose, quadrivalent", confidence: 80) == nil)
+        #expect(FactChecks.problem(group: "encounters", field: "provider", value: "Ilse Vogel, MO", confidence: 80) != nil)
+        #expect(FactChecks.problem(group: "encounters", field: "provider", value: "Ilse Vogel, MD", confidence: 80) == nil)
+        #expect(FactChecks.problem(group: "encounters", field: "provider", value: "Jo Ruiz, PA-C", confidence: 80) == nil)
+        #expect(FactChecks.problem(group: "encounters", field: "provider", value: "Hamid Rostami,") != nil)
+        #expect(FactChecks.problem(group: "allergies", field: "substance", value: "Active and Recent Medications") != nil)
+        #expect(FactChecks.problem(group: "allergies", field: "substance", value: "Iodinated contrast") == nil)
+    }
+
     /// A letter's sentences, wrapped over lines: the drugs the vocabulary knows are verified,
     /// the rest of what sentences say needs review.
     @Test func proseIsReadAcrossWrappedLines() {

@@ -118,6 +118,20 @@ import Validation
                       ocrConfidence: 90, status: grounded ? status : "needs_review")
     }
 
+    /// A result is only as sure as the test it is printed beside: when an item's name needs
+    /// review, so do its other values; items with a sure name keep theirs.
+    @Test func anUncertainNameHoldsTheItemsValuesForReview() throws {
+        let facts = [Self.fact("labs", 0, "name", "Sodiun", status: "needs_review"), Self.fact("labs", 0, "value", "141"),
+                     Self.fact("labs", 1, "name", "Potassium"), Self.fact("labs", 1, "value", "4.1"),
+                     Self.fact("patient", 0, "name", "Ana Diaz", status: "needs_review"), Self.fact("patient", 0, "mrn", "12345")]
+        let pass = FactPipeline.RulesPass(pages: [], labels: [], mismatched: [], facts: facts)
+        let finished = try FactPipeline.finish(pass, model: [], mode: .rules)
+        let status = Dictionary(uniqueKeysWithValues: finished.map { ("\($0.fact.group)\($0.fact.item).\($0.fact.field)", $0.fact) })
+        #expect(status["labs0.value"]?.status == "needs_review" && status["labs0.value"]?.reviewReason == "the item's name needs review")
+        #expect(status["labs1.value"]?.status == "verified" && status["labs1.name"]?.status == "verified")
+        #expect(status["patient0.mrn"]?.status == "verified", "a patient's fields are not about the name")
+    }
+
     @Test func agreementIsVerifiedWithMoreConfidence() throws {
         let rules = [Self.fact("medications", 0, "name", "Metformin"), Self.fact("medications", 0, "dose", "500")]
         let model = ModelPageResult(page: 1, facts: [Self.fact("medications", 0, "name", "metformin"),
