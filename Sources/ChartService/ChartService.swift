@@ -284,14 +284,15 @@ public struct ChartService: Sendable {
 
     /// The export of `documents` (all when nil): pages with lines and boxes, facts with evidence
     /// and who reviewed them, near-duplicate pages. Recorded in the audit log under `actor`.
-    public func export(_ documents: [DocumentRecord]? = nil, actor: String? = nil, detail: String) throws -> [ExportedDocument] {
+    public func export(_ documents: [DocumentRecord]? = nil, actor: String? = nil, detail: String,
+                       nearDuplicates: Bool = true) throws -> [ExportedDocument] {
         try mapped {
             let documents = try documents ?? store.documents()
-            let duplicates = try NearDuplicates(store: store)
+            let duplicates = nearDuplicates ? try NearDuplicates(store: store) : nil
             let hashes = try [Int64: String](store.documents().map { ($0.id!, $0.sha256) }, uniquingKeysWith: { a, _ in a })
             let exported = try documents.map { document in
                 var doc = try store.exportDocument(document)
-                let matches = duplicates.matches(of: document.id!)
+                let matches = duplicates?.matches(of: document.id!) ?? []
                 for i in doc.pages.indices {
                     let here = matches.filter { $0.page == doc.pages[i].number }
                     if !here.isEmpty {
@@ -313,7 +314,8 @@ public struct ChartService: Sendable {
     /// patient with this MRN only. Audited like any export.
     public func exportFHIR(_ documents: [DocumentRecord]? = nil, patient: String? = nil, verifiedOnly: Bool = false,
                            actor: String? = nil, detail: String) throws -> [FHIRBundle] {
-        let exported = try export(documents, actor: actor, detail: detail)
+        // FHIR carries no page-to-page matches: the semantic index is not read.
+        let exported = try export(documents, actor: actor, detail: detail, nearDuplicates: false)
         let timestamp = ISO8601DateFormatter().string(from: Date())
         var bundles = FHIRExporter(options: .init(verifiedOnly: verifiedOnly, timestamp: timestamp)).bundles(exported)
         if let patient {
