@@ -141,15 +141,8 @@ struct API: Sendable {
                     try service.exportFHIR(document.map { [try service.document(id: $0)] }, patient: patient,
                                            verifiedOnly: verifiedOnly, actor: "\(actor) (API)", detail: "fhir over the API")
                 }
-                if bundles.count == 1 {
-                    return JSONResponse.bytes(try bundles[0].bundle.data(), type: "application/fhir+json")
-                }
-                var data = Data()
-                for bundle in bundles {
-                    data.append(try bundle.bundle.data())
-                    data.append(0x0A)
-                }
-                return JSONResponse.bytes(data, type: "application/fhir+ndjson")
+                return JSONResponse.bytes(try FHIRBundle.data(bundles, pretty: false),
+                                          type: bundles.count == 1 ? "application/fhir+json" : "application/fhir+ndjson")
             }
             let exported = try await run {
                 try service.export(document.map { [try service.document(id: $0)] }, actor: "\(actor) (API)",

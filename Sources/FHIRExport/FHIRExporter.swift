@@ -596,3 +596,33 @@ public struct FHIRExporter: Sendable {
         return "ni:///sha-256;" + base64
     }
 }
+
+extension FHIRBundle {
+    /// The bytes of an export: one Bundle as JSON (pretty when asked), several one Bundle per line.
+    public static func data(_ bundles: [FHIRBundle], pretty: Bool) throws -> Data {
+        if bundles.count == 1 {
+            var data = try bundles[0].bundle.data(pretty: pretty)
+            if pretty { data.append(0x0A) }
+            return data
+        }
+        var data = Data()
+        for bundle in bundles {
+            data.append(try bundle.bundle.data())
+            data.append(0x0A)
+        }
+        return data
+    }
+
+    /// The Bulk Data layout: each resource type's resources, one per line, in bundle order.
+    public static func ndjsonByType(_ bundles: [FHIRBundle]) throws -> [String: Data] {
+        var files: [String: Data] = [:]
+        for bundle in bundles {
+            for resource in bundle.resources {
+                guard let type = resource["resourceType"]?.stringValue else { continue }
+                files[type, default: Data()].append(try resource.data())
+                files[type]!.append(0x0A)
+            }
+        }
+        return files
+    }
+}

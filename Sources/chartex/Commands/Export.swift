@@ -85,6 +85,14 @@ extension Chartex {
             }
         }
     
+        /// Writes a new file readable by its owner alone (an existing one is replaced).
+        func writePrivate(_ data: Data, to path: String) throws {
+            try? FileManager.default.removeItem(atPath: path)
+            guard FileManager.default.createFile(atPath: path, contents: data, attributes: [.posixPermissions: 0o600]) else {
+                throw CommandFailure(message: "\(path): cannot write", exitCode: ExitStatus.internalError)
+            }
+        }
+
         func exportFHIR(_ service: ChartService, _ documents: [DocumentRecord]) throws {
             let detail = "\(format.rawValue), \(documents.count) documents" + (verifiedOnly ? ", verified only" : "")
                 + (out.map { " to \($0)" } ?? "")
@@ -95,39 +103,16 @@ extension Chartex {
                 }
                 try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true,
                                                         attributes: [.posixPermissions: 0o700])
-                var files: [String: Data] = [:]
-                for bundle in bundles {
-                    for resource in bundle.resources {
-                        guard case .string(let type)? = resource["resourceType"] else { continue }
-                        files[type, default: Data()].append(try resource.data())
-                        files[type]!.append(0x0A)
-                    }
-                }
+                let files = try FHIRBundle.ndjsonByType(bundles)
                 for (type, data) in files.sorted(by: { $0.key < $1.key }) {
-                    let path = (out as NSString).appendingPathComponent("\(type).ndjson")
-                    try? FileManager.default.removeItem(atPath: path)
-                    guard FileManager.default.createFile(atPath: path, contents: data, attributes: [.posixPermissions: 0o600]) else {
-                        throw CommandFailure(message: "\(path): cannot write", exitCode: ExitStatus.internalError)
-                    }
+                    try writePrivate(data, to: (out as NSString).appendingPathComponent("\(type).ndjson"))
                 }
                 FileHandle.standardError.write(Data("chartex: \(files.count) resource files in \(out)\n".utf8))
                 return
             }
-            var data = Data()
-            if bundles.count == 1 {
-                data = try bundles[0].bundle.data(pretty: true)
-                data.append(0x0A)
-            } else {
-                for bundle in bundles {
-                    data.append(try bundle.bundle.data())
-                    data.append(0x0A)
-                }
-            }
+            let data = try FHIRBundle.data(bundles, pretty: true)
             if let out {
-                try? FileManager.default.removeItem(atPath: out)
-                guard FileManager.default.createFile(atPath: out, contents: data, attributes: [.posixPermissions: 0o600]) else {
-                    throw CommandFailure(message: "\(out): cannot write", exitCode: ExitStatus.internalError)
-                }
+                try writePrivate(data, to: out)
             } else {
                 FileHandle.standardOutput.write(data)
             }
