@@ -24,7 +24,8 @@ public enum CleanUp: String, Sendable, CaseIterable {
     /// The page as rendered; Tesseract thresholds it itself (Otsu over the whole page).
     case off
     /// Background normalisation: the paper is flattened to one level everywhere (grey,
-    /// yellowed or unevenly lit paper, lid shadows), the ink kept.
+    /// yellowed or unevenly lit paper, lid shadows), the ink kept; then marks much lighter than
+    /// the print (bleed-through, pale stamps, haze) are turned to paper.
     case normalize
     /// Normalisation, then Otsu's threshold on the flattened page: a 1-bit image, without
     /// marks much lighter than the print (bleed-through, pale stamps).
@@ -39,6 +40,9 @@ public struct OCROptions: Sendable, Hashable {
     public var deskew = true
     /// Clean-up before recognition.
     public var cleanUp: CleanUp = .normalize
+    /// Replace streaks (lines at most 1/50 inch wide running more than half the page, from a
+    /// dirty scanner or fax head, or a transmission dropout) with the pixels beside them.
+    public var removeStreaks = true
     /// Remove specks (marks smaller than a full stop) after a clean-up that binarises.
     public var despeckle = false
     /// Erase straight lines longer than 3/4 inch after deskew: table rules, underlines, fax
@@ -284,6 +288,11 @@ public final class TesseractEngine {
             Self.clean(pix, mode: options.cleanUp, despeckle: options.despeckle, dpi: dpi)
             timings.cleanUp = start.millisecondsSince
         }
+        if options.removeStreaks {
+            let start = DispatchTime.now()
+            Self.removeStreaks(pix, dpi: dpi)
+            timings.cleanUp += start.millisecondsSince
+        }
         var skew = 0.0
         if options.deskew {
             let start = DispatchTime.now()
@@ -316,6 +325,7 @@ public final class TesseractEngine {
             return
         case .normalize:
             pix.replace { pixBackgroundNormSimple($0, nil, nil) }
+            whitenFaintMarks(pix)
         case .binarize:
             // Tiles of about 1/6 inch hold paper around any stroke; the background is brought to
             // 255, then one Otsu threshold over the flattened page.
@@ -328,6 +338,92 @@ public final class TesseractEngine {
             // Marks under a quarter of a full stop's size (about 0.25 pt) in both directions.
             let size = Int32(max(2, dpi / 150))
             pix.replace { pixSelectBySize($0, size + 1, size + 1, 8, Int32(L_SELECT_IF_EITHER), Int32(L_SELECT_IF_GTE), nil) }
+        }
+    }
+
+    /// The level background normalisation brings the paper to (Leptonica's default).
+    static let normalisedPaper: Int32 = 200
+
+    /// After background normalisation: every mark lighter than three quarters of the paper
+    /// level becomes paper, and the darker ones are stretched to the full range. Print is
+    /// dark; what is light on a scan is not print: the back of the sheet showing through,
+    /// pale stamps, JPEG haze and toner dust. When the page's own print is that faint (its
+    /// typical ink within 15 % of the cut), the cut moves up with it so that no print is lost.
+    static func whitenFaintMarks(_ pix: Pix) {
+        guard pix.depth == 8, let histogram = pixGetGrayHistogram(pix.pointer, 1) else { return }
+        var numa: UnsafeMutablePointer<NUMA>? = histogram
+        defer { numaDestroy(&numa) }
+        // The typical ink: the median of the pixels clearly darker than the paper.
+        var counts = [Float](repeating: 0, count: 256)
+        for value in 0..<256 { numaGetFValue(histogram, Int32(value), &counts[value]) }
+        let cut = Int(normalisedPaper) * 4 / 5
+        let dark = counts[0..<cut].reduce(0, +)
+        let total = counts.reduce(0, +)
+        var ink = 0
+        if dark > total / 1000 {
+            var seen: Float = 0
+            for value in 0..<cut {
+                seen += counts[value]
+                if seen * 2 >= dark { ink = value; break }
+            }
+        }
+        // Three quarters of the paper level; on a page whose typical ink is itself that light,
+        // 15 % of the paper level above the ink (never closer to the paper than 92 %).
+        let paper = Int(normalisedPaper)
+        let whitest = max(paper * 3 / 4, min(paper * 92 / 100, ink + paper * 15 / 100))
+        pixGammaTRC(pix.pointer, pix.pointer, 1.0, 0, Int32(whitest))
+    }
+
+    /// Replaces streaks with the pixels beside them: dark lines at most 1/50 inch wide that run
+    /// more than half the page's height (or width) in one straight column (or row). A dirty
+    /// scanner or fax head draws them down the whole sheet, a transmission dropout across it;
+    /// Tesseract reads them as a column gap or into the letters they cross ("Patie Nt"). No
+    /// print is a line that thin and that long. Run before deskew, while they are straight.
+    static func removeStreaks(_ pix: Pix, dpi: Double) {
+        guard pix.depth == 8 || pix.depth == 1 else { return }
+        guard let binary = pix.depth == 8 ? pixThresholdToBinary(pix.pointer, 128) : pixCopy(nil, pix.pointer)
+        else { return }
+        let ink = Pix(owning: binary)
+        let widest = Int32(max(3, dpi / 50))
+        /// Runs of consecutive positions whose dark count is over half `length`, at most `widest` wide.
+        func streaks(_ counts: UnsafeMutablePointer<NUMA>?, length: Int) -> [ClosedRange<Int32>] {
+            guard let counts else { return [] }
+            var owned: UnsafeMutablePointer<NUMA>? = counts
+            defer { numaDestroy(&owned) }
+            var found: [ClosedRange<Int32>] = []
+            var start: Int32 = -1
+            let n = numaGetCount(counts)
+            for i in 0...n {
+                var value: Float = 0
+                if i < n { numaGetFValue(counts, i, &value) }
+                let dark = i < n && Double(value) > 0.5 * Double(length)
+                if dark && start < 0 { start = i }
+                if !dark && start >= 0 {
+                    if i - start <= widest { found.append(start...(i - 1)) }
+                    start = -1
+                }
+            }
+            return found
+        }
+        let width = Int32(pix.width), height = Int32(pix.height)
+        /// The neighbour a position inside `run` copies: the nearer side, or the only one.
+        func source(_ position: Int32, in run: ClosedRange<Int32>, limit: Int32) -> Int32? {
+            let before = run.lowerBound - 1, after = run.upperBound + 1
+            let nearer = position - before <= after - position ? before : after
+            let chosen = nearer < 0 ? after : nearer >= limit ? before : nearer
+            return chosen >= 0 && chosen < limit ? chosen : nil
+        }
+        for run in streaks(pixCountPixelsByColumn(ink.pointer), length: pix.height) {
+            for x in run {
+                guard let from = source(x, in: run, limit: width) else { continue }
+                pixRasterop(pix.pointer, x, 0, 1, height, PIX_SRC, pix.pointer, from, 0)
+            }
+        }
+        for run in streaks(pixCountPixelsByRow(ink.pointer, nil), length: pix.width) {
+            for y in run {
+                guard let from = source(y, in: run, limit: height) else { continue }
+                pixRasterop(pix.pointer, 0, y, width, 1, PIX_SRC, pix.pointer, 0, from)
+            }
         }
     }
 

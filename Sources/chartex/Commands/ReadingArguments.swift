@@ -32,6 +32,9 @@ struct ReadingArguments: ParsableArguments {
     @Option(help: "Clean-up before OCR: off, normalize (flatten the paper), binarize (normalize, then one threshold) or sauvola.")
     var cleanUp: CleanUp = .normalize
 
+    @Flag(inversion: .prefixedNo, help: "Replace streaks (lines at most 1/50 inch wide across more than half the page: a dirty scanner or fax head, a dropout) with the pixels beside them.")
+    var streakRemoval = true
+
     @Flag(help: "Remove specks after a clean-up that binarises.")
     var despeckle = false
 
@@ -70,6 +73,7 @@ struct ReadingArguments: ParsableArguments {
         options.ocr.deskew = !noDeskew
         options.ocr.cleanUp = cleanUp
         options.ocr.despeckle = despeckle
+        options.ocr.removeStreaks = streakRemoval
         options.ocr.eraseLines = eraseLines
         options.ocr.timeLimit = pageTimeLimit
         options.memoryBudgetMegabytes = memoryBudget
