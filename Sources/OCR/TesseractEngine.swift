@@ -50,6 +50,10 @@ public struct OCROptions: Sendable, Hashable {
     public var eraseLines = false
     /// OSD must be at least this confident (Tesseract's orientation confidence) to turn a page.
     public var minimumOrientationConfidence: Double = 2.0
+    /// In `.auto` mode, look at the letters' ascenders and descenders before the first reading
+    /// and read a page that clearly looks turned turned (the reading still decides: a poor or
+    /// sideways reading falls back to OSD and the other turns).
+    public var orientationFirst = true
     /// Skip OCR on pages with no marks the size of a character.
     public var skipBlankPages = true
     /// In `.auto` mode, readings with a mean word confidence below this, or with fewer than
@@ -155,11 +159,18 @@ public final class TesseractEngine {
         }
         var orientationTime = 0.0
         var rotation = 0
+        var osd: (turn: Int, confidence: Double)?
         if options.orientation == .always {
             let start = DispatchTime.now()
-            let (turn, sure) = detectRotation(try Pix(image), dpi: image.dpi,
-                                              minimumConfidence: options.minimumOrientationConfidence)
-            rotation = sure ? turn : 0
+            osd = detectRotation(try Pix(image), dpi: image.dpi)
+            orientationTime = start.millisecondsSince
+            if let osd, osd.confidence >= options.minimumOrientationConfidence { rotation = osd.turn }
+        } else if options.orientation == .auto && options.orientationFirst {
+            // A cheap look first (ascenders and descenders, ~0.17 s against ~1.2 s a reading):
+            // a page that clearly looks turned is read turned, so it is usually read once.
+            // The reading still decides: a poor or sideways reading falls back below.
+            let start = DispatchTime.now()
+            rotation = Self.textOrientation(try Pix(image), dpi: image.dpi) ?? 0
             orientationTime = start.millisecondsSince
         }
         var result = try pass(image, rotation: rotation, options: options)
@@ -172,14 +183,22 @@ public final class TesseractEngine {
             if sideways || words < options.orientationCheckWords
                 || (result.meanConfidence ?? 0) < options.orientationCheckConfidence {
                 let start = DispatchTime.now()
-                let (turn, sure) = detectRotation(try Pix(image), dpi: image.dpi,
-                                                  minimumConfidence: options.minimumOrientationConfidence)
+                var found = osd
+                if found == nil { found = detectRotation(try Pix(image), dpi: image.dpi) }
+                let turn = found?.turn ?? 0
+                let sure = (found?.confidence ?? 0) >= options.minimumOrientationConfidence
                 // OSD proposes, reading decides: each candidate turn is read and the reading that
                 // says most is kept, so a wrong guess costs time, never text.
-                let candidates: [Int]
+                var candidates: [Int]
                 if sideways {
-                    // One of the two quarter turns is right; OSD says which when it can.
-                    candidates = (turn == 90 || turn == 270) ? [turn] : [90, 270]
+                    // One of the two quarter turns from this reading is right; OSD says which
+                    // when it can.
+                    candidates = rotation == 0 && (turn == 90 || turn == 270) ? [turn]
+                        : [(rotation + 90) % 360, (rotation + 270) % 360]
+                } else if rotation != 0 {
+                    // Turned as the first look said, and still poor: a poor page, or the look
+                    // was wrong; the page as it lies is the other candidate.
+                    candidates = [0]
                 } else if sure {
                     candidates = turn != 0 ? [turn] : []
                 } else {
@@ -187,6 +206,7 @@ public final class TesseractEngine {
                     // confidence 30-40 and OSD's confidence is low): its guess, else upside down.
                     candidates = turn != 0 ? [turn] : [180]
                 }
+                candidates.removeAll { $0 == rotation }
                 var best = result
                 var bestScore = Self.readingScore(result.segments)
                 for candidate in candidates {
@@ -198,7 +218,7 @@ public final class TesseractEngine {
                     }
                 }
                 // Time spent on readings that were not kept counts as orientation time.
-                orientationTime = start.millisecondsSince + result.timings.total - best.timings.total
+                orientationTime += start.millisecondsSince + result.timings.total - best.timings.total
                 result = best
             }
         }
@@ -444,10 +464,34 @@ public final class TesseractEngine {
         pixPaintThroughMask(pix.pointer, lines.pointer, 0, 0, pix.depth == 8 ? 255 : 0)
     }
 
-    /// Degrees clockwise that turn the image upright by OSD, and whether OSD is at least
-    /// `minimumConfidence` sure of it ((0, false) when OSD fails or is missing).
-    private func detectRotation(_ pix: Pix, dpi: Double, minimumConfidence: Double) -> (turn: Int, sure: Bool) {
-        guard let osd = osdEngine() else { return (0, false) }
+    /// The turn (degrees clockwise) that makes the page upright by Leptonica's count of
+    /// ascenders and descenders along each axis, when the count clearly says so: one axis and
+    /// direction at least 6 and at least twice as strong as the other axis; nil otherwise.
+    /// Run on a background-normalised, thresholded copy at up to 300 dpi (grey paper would hide
+    /// the letters' shapes; at 150 dpi the letters of photocopies run together and the count is
+    /// unsure on most of them). About 0.17 s a page on 2 cores.
+    static func textOrientation(_ pix: Pix, dpi: Double) -> Int? {
+        let factor = Float(min(1, 300 / dpi))
+        guard let small = pixScale(pix.pointer, factor, factor) else { return nil }
+        let grey = Pix(owning: small)
+        guard let flat = pixBackgroundNormSimple(grey.pointer, nil, nil) else { return nil }
+        let normalised = Pix(owning: flat)
+        guard let binary = pixThresholdToBinary(normalised.pointer, 150) else { return nil }
+        let ink = Pix(owning: binary)
+        // up > 0: upright, < 0: upside down; left > 0: turned so that it needs 90° clockwise,
+        // < 0: 270° (measured on pages of known turn).
+        var up: Float = 0, left: Float = 0
+        guard pixOrientDetect(ink.pointer, &up, &left, 0, 0) == 0 else { return nil }
+        let strong = max(abs(up), abs(left)), weak = min(abs(up), abs(left))
+        guard strong >= 6, strong >= 2 * weak else { return nil }
+        if abs(up) >= abs(left) { return up > 0 ? 0 : 180 }
+        return left > 0 ? 90 : 270
+    }
+
+    /// Degrees clockwise that turn the image upright by OSD, with OSD's confidence (nil when
+    /// OSD fails or is missing).
+    private func detectRotation(_ pix: Pix, dpi: Double) -> (turn: Int, confidence: Double)? {
+        guard let osd = osdEngine() else { return nil }
         // OSD needs only the shapes of characters: a 150 dpi copy is enough and much faster.
         let factor = Float(min(1, 150 / dpi))
         let small = factor < 0.99 ? pixScale(pix.pointer, factor, factor) : nil
@@ -472,10 +516,10 @@ public final class TesseractEngine {
         var scriptConfidence: Float = 0
         let ok = TessBaseAPIDetectOrientationScript(osd, &degrees, &confidence, &script, &scriptConfidence)
         TessBaseAPIClear(osd)
-        guard ok != 0 else { return (0, false) }
+        guard ok != 0 else { return nil }
         // Tesseract reports the counter-clockwise turn that makes the page upright (a page
         // scanned turned 90° counter-clockwise reads 270); return the clockwise equivalent.
-        return ((360 - (Int(degrees) % 360 + 360) % 360) % 360, Double(confidence) >= minimumConfidence)
+        return ((360 - (Int(degrees) % 360 + 360) % 360) % 360, Double(confidence))
     }
 
     private func osdEngine() -> OpaquePointer? {

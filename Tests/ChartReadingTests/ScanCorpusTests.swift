@@ -89,8 +89,10 @@ enum ScanCorpus {
 }
 
 @Suite(.serialized) struct ScanCorpusTests {
-    /// CER floors per scan style on the tests subset (measured values in docs/scans.md).
-    static let floors = ["clean": 0.06, "photocopy": 0.20, "fax": 0.22, "phone": 0.03]
+    /// CER floors per scan style on the tests subset, about twice what was measured there
+    /// (clean 0.68 %, photocopy 2.34 %, fax 4.23 %, phone 1.42 %; docs/scans.md). Photocopy and
+    /// fax fail without the faint-mark clean-up and the streak removal.
+    static let floors = ["clean": 0.03, "photocopy": 0.06, "fax": 0.09, "phone": 0.03]
 
     @Test func everyStyleAndTurnIsReadUprightAndNoPageIsLost() throws {
         let (folder, manifest) = try ScanCorpus.generated.get()
