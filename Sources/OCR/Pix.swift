@@ -41,6 +41,13 @@ final class Pix {
     /// Bits per pixel: 8 for grey, 1 for a binarised page.
     var depth: Int { Int(pointer.pointee.d) }
 
+    /// One pixel's value (0-255 on a grey image, 0/1 on a binary one).
+    func value(x: Int, y: Int) -> UInt32 {
+        var value: UInt32 = 0
+        pixGetPixel(pointer, Int32(x), Int32(y), &value)
+        return value
+    }
+
     /// Replaces the image with `transform`'s result when it returns one.
     ///
     /// Leptonica functions such as `pixFindSkewAndDeskew` return a *clone* of their input (the

@@ -398,7 +398,9 @@ public final class TesseractEngine {
     /// more than half the page's height (or width) in one straight column (or row). A dirty
     /// scanner or fax head draws them down the whole sheet, a transmission dropout across it;
     /// Tesseract reads them as a column gap or into the letters they cross ("Patie Nt"). No
-    /// print is a line that thin and that long. Run before deskew, while they are straight.
+    /// text is a line that thin and that long; a thin rule across more than half the page goes
+    /// too, and holds no text. Only the copy Tesseract reads is changed. Run before deskew,
+    /// while the streaks are straight.
     static func removeStreaks(_ pix: Pix, dpi: Double) {
         guard pix.depth == 8 || pix.depth == 1 else { return }
         guard let binary = pix.depth == 8 ? pixThresholdToBinary(pix.pointer, 128) : pixCopy(nil, pix.pointer)

@@ -73,10 +73,13 @@ import Glibc
         #expect(try await http.call(.GET, server.base + "/api/documents/1/pages/9.png", token: server.token).status == 404)
         #expect([400, 404].contains(try await http.call(.GET, server.base + "/api/documents/..%2F..%2Fetc/pages/1", token: server.token).status))
 
-        // Reviews: the queue holds the lab report's uncertain readings.
+        // Reviews: the queue holds the lab report's uncertain readings; any fact can be decided
+        // on (here a lab flag, whose schema allows only H or L, whether or not OCR misread it).
         let queue = try await http.call(.GET, server.base + "/api/review-queue?document=1&group=labs", token: server.token).array()
         let items = queue.compactMap { $0["fact"] as? [String: Any] }
-        let flag = try #require(items.first { $0["fieldPath"] as? String == "flag" }, "a lab flag needing review: \(items.count) items")
+        #expect(!items.isEmpty && items.allSatisfy { $0["status"] as? String == "needs_review" }, "\(items.count) items")
+        let labs = try await http.call(.GET, server.base + "/api/facts?document=1&group=labs", token: server.token).array()
+        let flag = try #require(labs.first { $0["fieldPath"] as? String == "flag" }, "a lab flag: \(labs.count) lab facts")
         let flagId = try #require(flag["id"] as? Int)
         // A correction its schema refuses (a flag is H or L) is 422 and changes nothing.
         let refused = try await http.call(.POST, server.base + "/api/facts/\(flagId)/review", token: server.token,
@@ -189,7 +192,10 @@ import Glibc
         let items = try #require(try JSONSerialization.jsonObject(with: Data(listed.stdout.utf8)) as? [[String: Any]])
         let facts = items.compactMap { $0["fact"] as? [String: Any] }
         #expect(facts.count == (try scratch.count("SELECT count(*) FROM fact WHERE status = 'needs_review'")) && facts.count >= 2)
-        let flag = try #require(facts.first { $0["fieldPath"] as? String == "flag" }?["id"] as? Int)
+        // A lab flag (H or L by its schema), in the queue or not, and another fact from the queue.
+        let labs = try chartex(["facts", "--db", scratch.db, "--group", "labs", "--json"])
+        let labFacts = try #require(try JSONSerialization.jsonObject(with: Data(labs.stdout.utf8)) as? [[String: Any]])
+        let flag = try #require(labFacts.first { $0["fieldPath"] as? String == "flag" }?["id"] as? Int)
         let other = try #require(facts.first { ($0["id"] as? Int) != flag }?["id"] as? Int)
 
         let refused = try chartex(["review", "correct", "--db", scratch.db, String(flag), "very high"])

@@ -100,6 +100,49 @@ func render(_ name: String, page: Int, dpi: Double = 300) throws -> PageImage {
         #expect(error?.description.contains("zzz_missing") == true)
     }
 
+    /// A grey page `width` x `height` at `paper`, with `marks` painted (x, y, w, h, level).
+    static func page(_ width: Int, _ height: Int, paper: UInt8, marks: [(Int, Int, Int, Int, UInt8)]) -> PageImage {
+        var pixels = [UInt8](repeating: paper, count: width * height)
+        for (x0, y0, w, h, level) in marks {
+            for y in y0..<(y0 + h) { for x in x0..<(x0 + w) { pixels[y * width + x] = level } }
+        }
+        return PageImage(width: width, height: height, dpi: 300, pixels: pixels)
+    }
+
+    static func level(_ pix: Pix, _ x: Int, _ y: Int) -> UInt32 { pix.value(x: x, y: y) }
+
+    @Test func streaksAreReplacedByTheirNeighboursAndPrintIsKept() throws {
+        // A 2-px streak down the whole page through a "letter" (a dark block), a 40-px dark
+        // copier border on the left, and a rule across a third of the page: only the streak goes.
+        let image = Self.page(600, 800, paper: 255, marks: [
+            (0, 0, 40, 800, 30),        // border: too wide to be a streak
+            (300, 0, 2, 800, 0),        // streak
+            (280, 100, 60, 30, 20),     // a letter the streak crosses
+            (100, 500, 200, 4, 0),      // a rule across a third of the page: kept
+        ])
+        let pix = try Pix(image)
+        TesseractEngine.removeStreaks(pix, dpi: 300)
+        #expect(Self.level(pix, 300, 50) == 255 && Self.level(pix, 301, 700) == 255, "the streak is gone")
+        #expect(Self.level(pix, 300, 110) == 20 && Self.level(pix, 301, 120) == 20, "the letter is whole")
+        #expect(Self.level(pix, 20, 400) == 30, "the border is not a streak")
+        #expect(Self.level(pix, 200, 501) == 0, "the rule is not a streak")
+    }
+
+    @Test func marksMuchLighterThanThePrintBecomePaper() throws {
+        // After background normalisation the paper is at 200: print at 30 stays dark,
+        // bleed-through at 170 becomes paper.
+        let normalised = try Pix(Self.page(400, 400, paper: 200, marks: [(50, 50, 100, 40, 30), (50, 200, 100, 40, 170)]))
+        TesseractEngine.whitenFaintMarks(normalised)
+        #expect(Self.level(normalised, 60, 60) < 60, "print stays dark (stretched from 0-150 to 0-255)")
+        #expect(Self.level(normalised, 60, 210) == 255)
+        #expect(Self.level(normalised, 300, 300) == 255)
+        // Faint print (ink at 155 everywhere it prints, over the fixed cut at 150) is kept: the
+        // cut follows the page's own ink.
+        let faint = try Pix(Self.page(400, 400, paper: 200, marks: [(50, 50, 200, 100, 155)]))
+        TesseractEngine.whitenFaintMarks(faint)
+        #expect(Self.level(faint, 60, 60) < 240, "faint print kept: \(Self.level(faint, 60, 60))")
+    }
+
     @Test func noiseFilterDropsSpecksButKeepsText() {
         #expect(TesseractEngine.isNoise("|", confidence: 40))
         #expect(TesseractEngine.isNoise("~.", confidence: 10))
