@@ -165,15 +165,15 @@ public final class TesseractEngine {
             osd = detectRotation(try Pix(image), dpi: image.dpi)
             orientationTime = start.millisecondsSince
             if let osd, osd.confidence >= options.minimumOrientationConfidence { rotation = osd.turn }
-        } else if options.orientation == .auto && options.orientationFirst {
-            // A cheap look first (ascenders and descenders, ~0.17 s against ~1.2 s a reading):
-            // a page that clearly looks turned is read turned, so it is usually read once.
-            // The reading still decides: a poor or sideways reading falls back below.
-            let start = DispatchTime.now()
-            rotation = Self.textOrientation(try Pix(image), dpi: image.dpi) ?? 0
-            orientationTime = start.millisecondsSince
         }
-        var result = try pass(image, rotation: rotation, options: options)
+        // With `orientationFirst`, the first pass takes a cheap look at the cleaned page
+        // (ascenders and descenders) and reads a page that clearly looks turned turned, so it
+        // is usually read once. The reading still decides: a poor or sideways reading falls
+        // back below.
+        let lookFirst = options.orientation == .auto && options.orientationFirst
+        var result = try pass(image, rotation: rotation, options: options, lookFirst: lookFirst)
+        orientationTime += result.timings.orientation
+        rotation = result.rotation
         if options.orientation == .auto {
             let words = result.segments.reduce(0) { $0 + $1.count }
             // A page turned 90° is often read as vertical text at a high confidence, so the
@@ -296,9 +296,14 @@ public final class TesseractEngine {
     /// One reading of `image` turned `rotation` degrees clockwise, deskewed when asked. Each
     /// pass builds its own PIX from the page image, so at most two page-sized PIX (before and
     /// after deskew) live at once.
-    private func pass(_ image: PageImage, rotation: Int, options: OCROptions) throws(OCRError) -> OCRResult {
+    /// With `lookFirst`, the cleaned page is checked by `textOrientation` and turned when it
+    /// clearly looks turned (the result's `rotation` says so; the look's time is its
+    /// `timings.orientation`). Looking at the cleaned copy costs no page-sized buffer of its own.
+    private func pass(_ image: PageImage, rotation: Int, options: OCROptions,
+                      lookFirst: Bool = false) throws(OCRError) -> OCRResult {
         let pix = try Pix(image)
         let dpi = image.dpi
+        var rotation = rotation
         if rotation != 0 {
             pix.replace { pixRotateOrth($0, Int32(rotation / 90)) }
         }
@@ -307,6 +312,14 @@ public final class TesseractEngine {
             let start = DispatchTime.now()
             Self.clean(pix, mode: options.cleanUp, despeckle: options.despeckle, dpi: dpi)
             timings.cleanUp = start.millisecondsSince
+        }
+        if lookFirst {
+            let start = DispatchTime.now()
+            if let turn = Self.textOrientation(pix, dpi: dpi, normalised: options.cleanUp != .off), turn != 0 {
+                pix.replace { pixRotateOrth($0, Int32(turn / 90)) }
+                rotation = (rotation + turn) % 360
+            }
+            timings.orientation = start.millisecondsSince
         }
         if options.removeStreaks {
             let start = DispatchTime.now()
@@ -469,17 +482,26 @@ public final class TesseractEngine {
     /// The turn (degrees clockwise) that makes the page upright by Leptonica's count of
     /// ascenders and descenders along each axis, when the count clearly says so: one axis and
     /// direction at least 6 and at least twice as strong as the other axis; nil otherwise.
-    /// Run on a background-normalised, thresholded copy at up to 300 dpi (grey paper would hide
-    /// the letters' shapes; at 150 dpi the letters of photocopies run together and the count is
-    /// unsure on most of them). About 0.17 s a page on 2 cores.
-    static func textOrientation(_ pix: Pix, dpi: Double) -> Int? {
+    /// Run on the cleaned (background-normalised) page, thresholded, at up to 300 dpi (grey
+    /// paper would hide the letters' shapes; at 150 dpi the letters of photocopies run together
+    /// and the count is unsure on most of them). `normalised`: false when the clean-up is off,
+    /// and the look normalises its own copy.
+    static func textOrientation(_ pix: Pix, dpi: Double, normalised: Bool) -> Int? {
+        // Only a 1-bit copy (and a scaled one over 300 dpi) is made: memory stays flat with two
+        // threads on long scans.
         let factor = Float(min(1, 300 / dpi))
-        guard let small = pixScale(pix.pointer, factor, factor) else { return nil }
-        let grey = Pix(owning: small)
-        guard let flat = pixBackgroundNormSimple(grey.pointer, nil, nil) else { return nil }
-        let normalised = Pix(owning: flat)
-        guard let binary = pixThresholdToBinary(normalised.pointer, 150) else { return nil }
-        let ink = Pix(owning: binary)
+        let scaled = factor < 0.99 ? pixScale(pix.pointer, factor, factor).map(Pix.init(owning:)) : nil
+        let source = scaled ?? pix
+        let ink: Pix?
+        if source.depth == 1 {
+            ink = nil
+        } else if normalised {
+            ink = pixThresholdToBinary(source.pointer, 128).map(Pix.init(owning:))
+        } else {
+            ink = pixBackgroundNormSimple(source.pointer, nil, nil).map(Pix.init(owning:))
+                .flatMap { pixThresholdToBinary($0.pointer, 150).map(Pix.init(owning:)) }
+        }
+        guard let ink = ink ?? (source.depth == 1 ? source : nil) else { return nil }
         // up > 0: upright, < 0: upside down; left > 0: turned so that it needs 90° clockwise,
         // < 0: 270° (measured on pages of known turn).
         var up: Float = 0, left: Float = 0
