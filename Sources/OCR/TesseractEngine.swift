@@ -159,12 +159,11 @@ public final class TesseractEngine {
         }
         var orientationTime = 0.0
         var rotation = 0
-        var osd: (turn: Int, confidence: Double)?
         if options.orientation == .always {
             let start = DispatchTime.now()
-            osd = detectRotation(try Pix(image), dpi: image.dpi)
+            if let osd = detectRotation(try Pix(image), dpi: image.dpi),
+               osd.confidence >= options.minimumOrientationConfidence { rotation = osd.turn }
             orientationTime = start.millisecondsSince
-            if let osd, osd.confidence >= options.minimumOrientationConfidence { rotation = osd.turn }
         }
         // With `orientationFirst`, the first pass takes a cheap look at the cleaned page
         // (ascenders and descenders) and reads a page that clearly looks turned turned, so it
@@ -183,8 +182,7 @@ public final class TesseractEngine {
             if sideways || words < options.orientationCheckWords
                 || (result.meanConfidence ?? 0) < options.orientationCheckConfidence {
                 let start = DispatchTime.now()
-                var found = osd
-                if found == nil { found = detectRotation(try Pix(image), dpi: image.dpi) }
+                let found = detectRotation(try Pix(image), dpi: image.dpi)
                 let turn = found?.turn ?? 0
                 let sure = (found?.confidence ?? 0) >= options.minimumOrientationConfidence
                 // OSD proposes, reading decides: each candidate turn is read and the reading that
@@ -492,16 +490,15 @@ public final class TesseractEngine {
         let factor = Float(min(1, 300 / dpi))
         let scaled = factor < 0.99 ? pixScale(pix.pointer, factor, factor).map(Pix.init(owning:)) : nil
         let source = scaled ?? pix
-        let ink: Pix?
-        if source.depth == 1 {
-            ink = nil
+        let ink: Pix? = if source.depth == 1 {
+            source
         } else if normalised {
-            ink = pixThresholdToBinary(source.pointer, 128).map(Pix.init(owning:))
+            pixThresholdToBinary(source.pointer, 128).map(Pix.init(owning:))
         } else {
-            ink = pixBackgroundNormSimple(source.pointer, nil, nil).map(Pix.init(owning:))
+            pixBackgroundNormSimple(source.pointer, nil, nil).map(Pix.init(owning:))
                 .flatMap { pixThresholdToBinary($0.pointer, 150).map(Pix.init(owning:)) }
         }
-        guard let ink = ink ?? (source.depth == 1 ? source : nil) else { return nil }
+        guard let ink else { return nil }
         // up > 0: upright, < 0: upside down; left > 0: turned so that it needs 90° clockwise,
         // < 0: 270° (measured on pages of known turn).
         var up: Float = 0, left: Float = 0
