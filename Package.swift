@@ -22,6 +22,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.0"),
     ],
     targets: [
         // System-library shims: a module map and one header each, nothing else.
@@ -72,11 +73,16 @@ let package = Package(
         .target(name: "SemanticIndex", dependencies: ["Embedding", "Extraction", "Storage"], swiftSettings: swiftSettings),
         // Question answering over a chart's facts and text, with citations.
         .target(name: "Answering", dependencies: ["Extraction", "ModelClient", "Validation"], swiftSettings: swiftSettings),
-        // The store: GRDB over one SQLite file; the only importer of GRDBSQLite.
+        // The store: GRDB over one SQLite file (the only importer of GRDBSQLite), or PostgreSQL
+        // through postgres-nio (the only importer of PostgresNIO), behind the same protocols.
         .target(name: "Storage", dependencies: [
             "ChartModel",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
         ], resources: [.copy("../../Migrations")], swiftSettings: swiftSettings),
         // Intake and the durable-queue worker: reads documents and commits them page by page.
         .target(name: "Worker", dependencies: ["ChartReading", "ChartModel", "Storage", "Extraction", "Validation",

@@ -374,10 +374,10 @@ public struct ChartService: Sendable {
         try Self.mapped(body)
     }
 
-    /// Runs one read-only SQL statement on the store at `path` (`chartex sql`). A write or a
-    /// statement SQLite refuses is an `.inputFailed` error carrying SQLite's message.
-    public static func sql(path: String, _ query: String) throws -> (columns: [String], rows: [[SQLValue]]) {
-        try mapped { try AppDatabase.readOnlySQL(path: path).query(query) }
+    /// Runs one read-only SQL statement on the store at `location` (`chartex sql`). A write or a
+    /// statement the database refuses is an `.inputFailed` error carrying the database's message.
+    public static func sql(at location: StoreLocation, _ query: String) throws -> (columns: [String], rows: [[SQLValue]]) {
+        try mapped { try location.readOnlyQuery(query) }
     }
 
     static func mapped<T>(_ body: () throws -> T) throws -> T {

@@ -109,21 +109,7 @@ extension AppDatabase {
                                                   patientMismatch: page.patientMismatch, text: page.text, lines: lines))
             }
             let facts = try FactRecord.filter(Column("documentId") == document.id!)
-                .order(Column("groupName"), Column("item"), Column("id")).fetchAll(db).map { fact in
-                    ExportedFact(group: fact.groupName, item: fact.item, field: fact.fieldPath, value: fact.normalizedValue,
-                                 rawValue: fact.rawValue, status: fact.status, confidence: fact.confidence,
-                                 schema: fact.schema, extractor: fact.extractor, reviewReason: fact.reviewReason,
-                                 grounded: fact.grounded, alternative: fact.alternative,
-                                 reviewedBy: fact.reviewedBy, reviewedAt: fact.reviewedAt,
-                                 evidence: fact.evidencePage.map { page in
-                                     var box: BoundingBox?
-                                     if let x0 = fact.evidenceX0, let y0 = fact.evidenceY0, let x1 = fact.evidenceX1,
-                                        let y1 = fact.evidenceY1 {
-                                         box = BoundingBox(x0: x0, y0: y0, x1: x1, y1: y1)
-                                     }
-                                     return .init(documentSha256: document.sha256, page: page, bbox: box, text: fact.evidenceText)
-                                 })
-                }
+                .order(Column("groupName"), Column("item"), Column("id")).fetchAll(db).map { Self.exported($0, of: document) }
             let models = try String.fetchAll(db, sql: """
                 SELECT DISTINCT model FROM extraction
                 WHERE documentId = ? AND extractor = 'model' AND status = 'succeeded' AND model IS NOT NULL ORDER BY model
@@ -134,6 +120,23 @@ extension AppDatabase {
                                     completedAt: document.completedAt, pages: exportedPages, facts: facts,
                                     models: models.isEmpty ? nil : models)
         }
+    }
+
+    /// A fact as exported, with its evidence (both stores).
+    static func exported(_ fact: FactRecord, of document: DocumentRecord) -> ExportedFact {
+        ExportedFact(group: fact.groupName, item: fact.item, field: fact.fieldPath, value: fact.normalizedValue,
+                     rawValue: fact.rawValue, status: fact.status, confidence: fact.confidence,
+                     schema: fact.schema, extractor: fact.extractor, reviewReason: fact.reviewReason,
+                     grounded: fact.grounded, alternative: fact.alternative,
+                     reviewedBy: fact.reviewedBy, reviewedAt: fact.reviewedAt,
+                     evidence: fact.evidencePage.map { page in
+                         var box: BoundingBox?
+                         if let x0 = fact.evidenceX0, let y0 = fact.evidenceY0, let x1 = fact.evidenceX1,
+                            let y1 = fact.evidenceY1 {
+                             box = BoundingBox(x0: x0, y0: y0, x1: x1, y1: y1)
+                         }
+                         return .init(documentSha256: document.sha256, page: page, bbox: box, text: fact.evidenceText)
+                     })
     }
 
     /// A page's lines, from the compact `page.lines` column and the page's words in order.

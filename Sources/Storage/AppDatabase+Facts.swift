@@ -74,19 +74,24 @@ extension AppDatabase {
                 let words = try WordRecord.filter(Column("pageId") == page.id!).order(Column("ordinal")).fetchAll(db).map {
                     Word(text: $0.text, bbox: BoundingBox(x0: $0.x0, y0: $0.y0, x1: $0.x1, y1: $0.y1), conf: $0.conf)
                 }
-                let rows = (try? JSONDecoder().decode([[Double]].self, from: Data(page.lines.utf8))) ?? []
-                let lines = rows.compactMap { r -> TextLine? in
-                    guard r.count >= 7, Int(r[0]) + Int(r[1]) <= words.count else { return nil }
-                    let range = Int(r[0])..<(Int(r[0]) + Int(r[1]))
-                    return TextLine(text: words[range].map(\.text).joined(separator: " "),
-                                    bbox: BoundingBox(x0: r[2], y0: r[3], x1: r[4], y1: r[5]), conf: r[6], words: range)
-                }
-                return PageReading(number: page.number, width: page.width ?? 612, height: page.height ?? 792, pdfRotation: 0,
-                                   source: TextSource(rawValue: page.source ?? "ocr") ?? .ocr, rotation: page.rotation ?? 0,
-                                   skew: page.skew ?? 0, dpi: page.dpi, meanConfidence: page.meanConfidence, text: page.text,
-                                   words: words, lines: lines, blocks: [], timings: PageTimings())
+                return Self.reading(page, words: words)
             }
         }
+    }
+
+    /// A stored page and its words as a page reading (lines rebuilt from the compact column).
+    static func reading(_ page: PageRecord, words: [Word]) -> PageReading {
+        let rows = (try? JSONDecoder().decode([[Double]].self, from: Data(page.lines.utf8))) ?? []
+        let lines = rows.compactMap { r -> TextLine? in
+            guard r.count >= 7, Int(r[0]) >= 0, Int(r[1]) >= 0, Int(r[0]) + Int(r[1]) <= words.count else { return nil }
+            let range = Int(r[0])..<(Int(r[0]) + Int(r[1]))
+            return TextLine(text: words[range].map(\.text).joined(separator: " "),
+                            bbox: BoundingBox(x0: r[2], y0: r[3], x1: r[4], y1: r[5]), conf: r[6], words: range)
+        }
+        return PageReading(number: page.number, width: page.width ?? 612, height: page.height ?? 792, pdfRotation: 0,
+                           source: TextSource(rawValue: page.source ?? "ocr") ?? .ocr, rotation: page.rotation ?? 0,
+                           skew: page.skew ?? 0, dpi: page.dpi, meanConfidence: page.meanConfidence, text: page.text,
+                           words: words, lines: lines, blocks: [], timings: PageTimings())
     }
 
     /// Stores one extraction attempt and its facts in one transaction, replacing what was

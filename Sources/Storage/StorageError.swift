@@ -7,6 +7,14 @@ public enum StorageError: Error, Sendable, CustomStringConvertible {
     case readOnlyViolation(message: String)
     case factNotFound(id: Int64)
     case sqlFailed(message: String)
+    /// The database server cannot be reached (or the connection was lost).
+    case unavailable(location: String, reason: String)
+
+    /// The store could not be reached: worth waiting for, unlike a refused statement.
+    public var isUnavailable: Bool {
+        if case .unavailable = self { return true }
+        return false
+    }
 
     public var description: String {
         switch self {
@@ -18,6 +26,7 @@ public enum StorageError: Error, Sendable, CustomStringConvertible {
         case .readOnlyViolation(let message): "refused: the sql command is read-only (\(message))"
         case .factNotFound(let id): "no fact \(id) in the store"
         case .sqlFailed(let message): "sql: \(message)"
+        case .unavailable(let location, let reason): "\(location) is unavailable: \(reason)"
         }
     }
 }

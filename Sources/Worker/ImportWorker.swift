@@ -24,6 +24,9 @@ public struct WorkerOptions: Sendable {
     /// The extractor run on each document once its pages are read, or nil for none. `model`
     /// and `hybrid` need the worker's `ModelStage`.
     public var extractor: ExtractorMode? = .rules
+    /// How long a worker waits for a store it cannot reach (a database server restarting, a
+    /// cut link) before it gives up; it claims nothing meanwhile.
+    public var storeOutageSeconds: Double = 600
 
     public init() {}
 }
@@ -46,13 +49,15 @@ public enum WorkerEvent: Sendable {
     case warning(documentId: Int64, number: Int, message: String)
     case finished(DocumentOutcome)
     case released(documentId: Int64)
+    /// The store cannot be reached; the worker waits and tries again.
+    case storeUnavailable(message: String)
 }
 
 /// Drains the durable queue: claims a job, reads its document page by page with a
 /// `ChartReader`, commits every page (and its words) in its own transaction, and marks the
 /// document done. Safe to kill at any moment: a restarted worker reads only the missing pages.
 public final class ImportWorker {
-    private let database: AppDatabase
+    private let database: any Store
     private let reader: ChartReader
     private let readOptions: ReadOptions
     private let options: WorkerOptions
@@ -62,7 +67,7 @@ public final class ImportWorker {
     /// `host:pid:random`, written into the jobs this worker holds.
     public let owner: String
 
-    public init(database: AppDatabase, reader: ChartReader, readOptions: ReadOptions, options: WorkerOptions = WorkerOptions(),
+    public init(database: any Store, reader: ChartReader, readOptions: ReadOptions, options: WorkerOptions = WorkerOptions(),
                 model: ModelStage? = nil, stop: StopFlag, onEvent: @escaping (WorkerEvent) -> Void = { _ in }) {
         self.model = options.extractor == .rules || options.extractor == nil ? nil : model
         self.database = database
@@ -77,23 +82,51 @@ public final class ImportWorker {
     /// Processes jobs until the queue is empty (or, with `follow`, until stopped).
     public func run(follow: Bool) throws -> [DocumentOutcome] {
         var outcomes: [DocumentOutcome] = []
+        // A store that cannot be reached (a database server restarting, a cut link): the job in
+        // hand is left as it is — every page stored so far was committed whole — and the
+        // worker waits, claiming nothing, until the store answers again or the outage has
+        // lasted `storeOutageSeconds`. Then it hands back the jobs it had to leave.
+        var outage: Date?
+        var left: [Int64] = []
         while !stop.isSet {
-            guard let job = try database.claimJob(owner: owner, leaseSeconds: options.leaseSeconds,
-                                                  maxAttempts: options.maxAttempts, isOwnerDead: Self.isDeadLocalOwner)
-            else {
-                guard follow else { break }
-                let deadline = Date().addingTimeInterval(options.pollSeconds)
-                while !stop.isSet && Date() < deadline { Thread.sleep(forTimeInterval: 0.1) }
-                continue
+            do {
+                for jobId in left { try database.releaseJob(jobId: jobId, owner: owner) }
+                left = []
+                guard let job = try database.claimJob(owner: owner, leaseSeconds: options.leaseSeconds,
+                                                      maxAttempts: options.maxAttempts, isOwnerDead: Self.isDeadLocalOwner)
+                else {
+                    outage = nil
+                    guard follow else { break }
+                    pause(options.pollSeconds)
+                    continue
+                }
+                outage = nil
+                do {
+                    if let outcome = try process(job) { outcomes.append(outcome) }
+                } catch let error as StorageError where error.isUnavailable {
+                    left.append(job.jobId)
+                    throw error
+                }
+                outcomes += finishedByModel(wait: false)
+            } catch let error as StorageError where error.isUnavailable {
+                let since = outage ?? Date()
+                outage = since
+                guard Date().timeIntervalSince(since) < options.storeOutageSeconds else { throw error }
+                onEvent(.storeUnavailable(message: "\(error)"))
+                pause(min(5, max(0.5, Date().timeIntervalSince(since) / 4)))
             }
-            if let outcome = try process(job) { outcomes.append(outcome) }
-            outcomes += finishedByModel(wait: false)
         }
         // Stopping (SIGINT/SIGTERM): requests still with the model are cancelled, and their
         // documents go back to the queue rather than being finished without them.
         if stop.isSet { model?.cancel() }
         outcomes += finishedByModel(wait: true)
         return outcomes
+    }
+
+    /// Sleeps for `seconds`, waking early when stopped.
+    private func pause(_ seconds: Double) {
+        let deadline = Date().addingTimeInterval(seconds)
+        while !stop.isSet && Date() < deadline { Thread.sleep(forTimeInterval: 0.1) }
     }
 
     /// Documents the model stage has finished (reported on this thread).
@@ -216,14 +249,14 @@ public final class ImportWorker {
 
     /// Merges the rules' and the model's facts (per `mode`), validates every item against its
     /// schema (an item that fails is stored `rejected`, never as data) and stores them.
-    static func store(_ rules: RulesPass, model: [ModelPageResult], mode: ExtractorMode, database: AppDatabase,
+    static func store(_ rules: RulesPass, model: [ModelPageResult], mode: ExtractorMode, database: any Store,
                       documentId: Int64, acceptModelOnly: Bool = false) throws {
         let finished: [MergedFact]
         do {
             finished = try FactPipeline.finish(rules, model: model, mode: mode, acceptModelOnly: acceptModelOnly)
         } catch {
             try database.saveExtraction(documentId: documentId, schema: Self.schema, extractor: mode.rawValue, facts: [],
-                                        error: "cannot load the schemas: \(error)")
+                                        error: "cannot load the schemas: \(error)", output: nil)
             return
         }
         let inputs = finished.map { entry in
@@ -237,7 +270,8 @@ public final class ImportWorker {
             input.extractor = entry.extractor
             return input
         }
-        try database.saveExtraction(documentId: documentId, schema: Self.schema, extractor: mode.rawValue, facts: inputs)
+        try database.saveExtraction(documentId: documentId, schema: Self.schema, extractor: mode.rawValue, facts: inputs,
+                                    error: nil, output: nil)
     }
 
     private func lease(_ job: ClaimedJob) -> @Sendable () -> Void {

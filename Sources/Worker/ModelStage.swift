@@ -16,7 +16,7 @@ public final class ModelStage: @unchecked Sendable {
     // @unchecked: the mutable state is guarded by `lock`.
     public let extractor: ModelExtractor
     public let mode: ExtractorMode
-    private let database: AppDatabase
+    private let database: any Store
     private let sendImages: Bool
     private let slots: DispatchSemaphore
     private let lock = NSLock()
@@ -30,7 +30,7 @@ public final class ModelStage: @unchecked Sendable {
 
     /// `sendImages`: render page images for a vision model (ask `client.canSendImages()`).
     /// `heartbeatSeconds`: how often the leases of documents waiting for the model are renewed.
-    public init(extractor: ModelExtractor, mode: ExtractorMode, database: AppDatabase, sendImages: Bool,
+    public init(extractor: ModelExtractor, mode: ExtractorMode, database: any Store, sendImages: Bool,
                 maxQueuedPages: Int? = nil, heartbeatSeconds: Double = 20) {
         self.extractor = extractor
         self.mode = mode

@@ -39,6 +39,7 @@ struct Chartex: ParsableCommand {
 
 /// Exit codes shared by every command (sysexits.h values).
 enum ExitStatus {
+    static let usage = ExitCode(64)
     static let inputFailed = ExitCode(65)
     static let notFound = ExitCode(66)
     static let internalError = ExitCode(70)

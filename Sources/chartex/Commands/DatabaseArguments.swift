@@ -3,28 +3,51 @@ import ChartService
 import Foundation
 import Storage
 
-/// Where the store lives: `--db PATH`, else `$CHARTEX_DB`, else `./chartex.sqlite`.
+/// Where the store lives: `--db PATH|postgres://user@host:port/db`, else `$CHARTEX_DB`, else
+/// `./chartex.sqlite`.
 struct DatabaseArguments: ParsableArguments {
-    @Option(name: .customLong("db"), help: "The database file (default: $CHARTEX_DB or ./chartex.sqlite).")
+    @Option(name: .customLong("db"),
+            help: "The database: a file, or postgres://user@host:port/db (default: $CHARTEX_DB or ./chartex.sqlite).")
     var path: String?
 
     var resolvedPath: String {
         path ?? ProcessInfo.processInfo.environment["CHARTEX_DB"] ?? "chartex.sqlite"
     }
 
-    /// Opens (creating and migrating) the store.
-    func open() throws -> AppDatabase {
+    /// The store's location, parsed (a bad postgres:// URL is a usage error).
+    func location() throws -> StoreLocation {
         do {
-            return try AppDatabase.open(path: resolvedPath)
+            return try StoreLocation(resolvedPath)
         } catch {
-            throw CommandFailure(message: "\(resolvedPath): \(error)", exitCode: ExitStatus.internalError)
+            throw CommandFailure(message: "\(error)", exitCode: ExitStatus.usage)
         }
     }
 
-    /// Opens an existing store; a missing file is a usage error, not a new empty store.
-    func openExisting() throws -> AppDatabase {
-        guard FileManager.default.fileExists(atPath: resolvedPath) else {
-            throw CommandFailure(message: "\(resolvedPath): no such database (import something first, or give --db)",
+    /// Where the store is, for messages (a URL without its password).
+    var display: String { (try? StoreLocation(resolvedPath).display) ?? resolvedPath }
+
+    /// Opens (creating and migrating) the store.
+    func open() throws -> any Store {
+        let location = try location()
+        do {
+            return try location.open()
+        } catch {
+            throw CommandFailure(message: "\(location.display): \(error)", exitCode: ExitStatus.internalError)
+        }
+    }
+
+    /// Opens an existing store; a missing file (or a database without Chartex's tables) is a
+    /// usage error, not a new empty store.
+    func openExisting() throws -> any Store {
+        let location = try location()
+        let exists: Bool
+        do {
+            exists = try location.exists()
+        } catch {
+            throw CommandFailure(message: "\(location.display): \(error)", exitCode: ExitStatus.internalError)
+        }
+        guard exists else {
+            throw CommandFailure(message: "\(location.display): no such database (import something first, or give --db)",
                                  exitCode: ExitStatus.notFound)
         }
         return try open()

@@ -93,6 +93,9 @@ struct WorkerArguments: ParsableArguments {
     @Option(help: "Give up on a document after this many interrupted attempts.")
     var maxAttempts: Int = 3
 
+    @Option(help: "Seconds to wait for a store that cannot be reached (a database server restarting, a cut link) before giving up.")
+    var storeOutageSeconds: Double = 600
+
     @Option(help: """
         Embed the pages' lines for `search --semantic` and `ask` once the documents are read: auto (when the \
         embedding model is installed, scripts/setup-embedder.sh), on (a missing model is an error) or off.
@@ -106,6 +109,7 @@ struct WorkerArguments: ParsableArguments {
         var options = WorkerOptions()
         options.leaseSeconds = leaseSeconds
         options.maxAttempts = maxAttempts
+        options.storeOutageSeconds = storeOutageSeconds
         options.extractor = mode
         return options
     }
@@ -115,7 +119,7 @@ struct WorkerArguments: ParsableArguments {
     ///
     /// `stop`: a flag set by someone else (the server's graceful shutdown) instead of the
     /// process's own signal handling.
-    func drain(_ store: AppDatabase, reading: ReadingArguments, follow: Bool, stop: StopFlag? = nil) throws -> [DocumentOutcome] {
+    func drain(_ store: any Store, reading: ReadingArguments, follow: Bool, stop: StopFlag? = nil) throws -> [DocumentOutcome] {
         // The process's own SIGINT/SIGTERM handling, kept alive until the drain returns.
         let trap = stop == nil ? SignalTrap() : nil
         defer { withExtendedLifetime(trap) {} }
@@ -154,7 +158,7 @@ struct WorkerArguments: ParsableArguments {
     }
 
     /// Embeds the pages not indexed yet (resumable: one page per transaction).
-    func buildSemanticIndex(_ store: AppDatabase, stop: StopFlag) throws {
+    func buildSemanticIndex(_ store: any Store, stop: StopFlag) throws {
         guard semanticIndex != .off else { return }
         guard SentenceEmbedder.isInstalled() else {
             if semanticIndex == .on {
@@ -225,6 +229,9 @@ final class WorkerProgress: @unchecked Sendable {
             case .released(let id):
                 clear()
                 FileHandle.standardError.write(Data("chartex: document \(id) handed back to the queue\n".utf8))
+            case .storeUnavailable(let message):
+                clear()
+                FileHandle.standardError.write(Data("chartex: \(message); waiting for it\n".utf8))
             }
         }
     }

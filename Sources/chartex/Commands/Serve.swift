@@ -41,8 +41,14 @@ extension Chartex {
                 } catch {
                     throw CommandFailure(message: "\(error)", exitCode: ExitStatus.inputFailed)
                 }
-                let folder = uploadFolder.map { URL(fileURLWithPath: $0) }
-                    ?? URL(fileURLWithPath: database.resolvedPath).deletingLastPathComponent().appendingPathComponent("chartex-uploads")
+                // Beside the database file; for PostgreSQL, in the current folder (workers on other
+                // hosts read uploads from the path queued, so give a shared folder there).
+                let beside: URL = if case .sqlite(let path) = try database.location() {
+                    URL(fileURLWithPath: path).deletingLastPathComponent()
+                } else {
+                    URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+                }
+                let folder = uploadFolder.map { URL(fileURLWithPath: $0) } ?? beside.appendingPathComponent("chartex-uploads")
                 var options = ServerOptions(uploadFolder: folder)
                 options.host = host
                 options.port = port

@@ -19,7 +19,7 @@ extension Chartex {
                 let status = try database.service().status()
                 let servers = LocalModelServer.running()
                 if json { return printJSON(StatusOutput(store: status, localModelServers: servers)) }
-                print("database: \(database.resolvedPath)")
+                print("database: \(database.display)")
                 print("documents: " + DocumentStatus.allCases.map { "\($0.rawValue) \(status.documents[$0.rawValue] ?? 0)" }.joined(separator: ", "))
                 print("jobs: " + JobState.allCases.map { "\($0.rawValue) \(status.jobs[$0.rawValue] ?? 0)" }.joined(separator: ", "))
                 print("pages: \(status.pages) (\(status.failedPages) failed), words: \(status.words), facts: \(status.facts)")
@@ -157,8 +157,10 @@ extension Chartex {
         static let configuration = CommandConfiguration(
             abstract: "Run a read-only SQL query against the store.",
             discussion: """
-                The connection is opened read-only with query_only set and ATTACH disabled: \
-                INSERT, UPDATE, DELETE, DDL, ATTACH and writing PRAGMAs are refused by SQLite (exit 65).
+                On SQLite the connection is opened read-only with query_only set and ATTACH disabled: \
+                INSERT, UPDATE, DELETE, DDL, ATTACH and writing PRAGMAs are refused by SQLite (exit 65). \
+                On PostgreSQL the statement runs in a READ ONLY transaction with a 60 s statement timeout, \
+                then is rolled back; give --db a role that may only read for a second guard.
                 """)
 
         @Argument(help: "One SQL statement.") var query: String
@@ -168,7 +170,7 @@ extension Chartex {
         func run() throws {
             try Chartex.run {
                 _ = try database.openExisting()  // migrate first, so the schema is there
-                let result = try ChartService.sql(path: database.resolvedPath, query)
+                let result = try ChartService.sql(at: try database.location(), query)
                 if json {
                     let objects = result.rows.map { row in
                         Dictionary(uniqueKeysWithValues: zip(result.columns, row.map(JSONValue.init)))
