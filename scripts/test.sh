@@ -8,5 +8,12 @@ scripts/setup.sh --debug
 scripts/setup-model.sh   # llama-server + the local model, cached outside the checkout (built once)
 scripts/setup-corpus.sh  # Pillow/NumPy/reportlab for the scan-corpus generator, cached likewise
 scripts/setup-embedder.sh  # all-MiniLM-L6-v2 for the semantic index (sha256-checked, cached likewise)
+# A real PostgreSQL 15 for the PostgreSQL store's tests: a cluster of its own in a temporary
+# folder, on a free port, stopped and removed when the tests end.
+pg_dir=$(mktemp -d /tmp/chartex-test-postgres.XXXXXX)
+trap 'scripts/postgres-cluster.sh stop "$pg_dir"' EXIT
+CHARTEX_TEST_POSTGRES=$(scripts/postgres-cluster.sh start "$pg_dir" --fast)
+export CHARTEX_TEST_POSTGRES
 swift test 2>&1 | tee .build/test.log | grep -vE '^\[[0-9]+/[0-9]+\]'
-exit "${PIPESTATUS[0]}"
+status=${PIPESTATUS[0]}
+exit "$status"

@@ -27,6 +27,9 @@ public struct WorkerOptions: Sendable {
     /// How long a worker waits for a store it cannot reach (a database server restarting, a
     /// cut link) before it gives up; it claims nothing meanwhile.
     public var storeOutageSeconds: Double = 600
+    /// The name written into the jobs this worker holds (default: the host name). The queue
+    /// checks whether a holder's process is still alive only when the name is this host's.
+    public var name: String?
 
     public init() {}
 }
@@ -76,7 +79,8 @@ public final class ImportWorker {
         self.options = options
         self.stop = stop
         self.onEvent = onEvent
-        owner = "\(ProcessInfo.processInfo.hostName):\(getpid()):\(UUID().uuidString.prefix(8))"
+        let name = (options.name ?? ProcessInfo.processInfo.hostName).replacingOccurrences(of: ":", with: "-")
+        owner = "\(name):\(getpid()):\(UUID().uuidString.prefix(8))"
     }
 
     /// Processes jobs until the queue is empty (or, with `follow`, until stopped).

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import Storage
 import TestSupport
 import Testing
@@ -8,17 +7,31 @@ import Testing
 import Glibc
 #endif
 
-/// A scratch folder with a database path, removed afterwards.
+/// Which store a test runs on.
+enum Backend: String, CaseIterable, Sendable, CustomStringConvertible {
+    case sqlite, postgres
+    var description: String { rawValue }
+}
+
+/// A scratch folder and a database (an SQLite file in the folder, or a PostgreSQL database of
+/// its own on the test server), removed afterwards.
 struct Scratch: ~Copyable {
     let folder: URL
-    var db: String { folder.appendingPathComponent("chartex.sqlite").path }
+    let backend: Backend
+    /// What `--db` gets: the file's path or the database's URL.
+    let db: String
 
-    init() throws {
-        folder = FileManager.default.temporaryDirectory.appendingPathComponent("chartex-e2e-\(UUID().uuidString)")
+    init(_ backend: Backend = .sqlite) throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("chartex-e2e-\(UUID().uuidString)")
+        let db = backend == .postgres ? try TestPostgres.newDatabase() : folder.appendingPathComponent("chartex.sqlite").path
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        (self.folder, self.backend, self.db) = (folder, backend, db)
     }
 
-    deinit { try? FileManager.default.removeItem(at: folder) }
+    deinit {
+        try? FileManager.default.removeItem(at: folder)
+        if backend == .postgres { TestPostgres.dropDatabase(db) }
+    }
 
     func copy(_ relative: String, as name: String? = nil) throws -> String {
         let source = root.appendingPathComponent(relative)
@@ -27,14 +40,18 @@ struct Scratch: ~Copyable {
         return target.path
     }
 
+    /// The first column of a read-only query's rows (either store).
+    func values(_ sql: String) throws -> [SQLValue] {
+        try StoreLocation(db).readOnlyQuery(sql).rows.compactMap(\.first)
+    }
+
     func count(_ sql: String) throws -> Int {
-        let queue = try AppDatabase.openReadOnly(path: db)
-        return try queue.read { db in try Int.fetchOne(db, sql: sql) ?? 0 }
+        guard case .int(let value) = try values(sql).first else { return 0 }
+        return Int(value)
     }
 
     func strings(_ sql: String) throws -> [String] {
-        let queue = try AppDatabase.openReadOnly(path: db)
-        return try queue.read { db in try String.fetchAll(db, sql: sql) }
+        try values(sql).compactMap { if case .string(let text) = $0 { text } else { nil } }
     }
 }
 
@@ -60,13 +77,15 @@ func waitUntil(timeout: Double, _ condition: () throws -> Bool) rethrows -> Bool
 }
 
 @Suite(.serialized) struct StoreCommandTests {
-    @Test func ingestStoresPagesAndReimportingIsANoOp() throws {
-        let scratch = try Scratch()
+    @Test(arguments: Backend.allCases) func ingestStoresPagesAndReimportingIsANoOp(_ backend: Backend) throws {
+        let scratch = try Scratch(backend)
         let first = try chartex(["ingest", "--db", scratch.db, "Samples/med-list-fax.pdf", "Samples/discharge-summary-born-digital.pdf"])
         #expect(first.status == 0, "\(first.stderr)")
         #expect(first.stdout.contains("queued 2, already imported 0; completed 2"))
-        let mode = try FileManager.default.attributesOfItem(atPath: scratch.db)[.posixPermissions] as? NSNumber
-        #expect(mode?.intValue == 0o600)
+        if backend == .sqlite {
+            let mode = try FileManager.default.attributesOfItem(atPath: scratch.db)[.posixPermissions] as? NSNumber
+            #expect(mode?.intValue == 0o600)
+        }
         #expect(try scratch.count("SELECT count(*) FROM page") == 3)
         let words = try scratch.count("SELECT count(*) FROM word")
         #expect(words > 300)
@@ -98,8 +117,8 @@ func waitUntil(timeout: Double, _ condition: () throws -> Bool) rethrows -> Bool
         #expect(try scratch.count("SELECT count(*) FROM page") == 3)
     }
 
-    @Test func exportCarriesProvenanceAndIsAudited() throws {
-        let scratch = try Scratch()
+    @Test(arguments: Backend.allCases) func exportCarriesProvenanceAndIsAudited(_ backend: Backend) throws {
+        let scratch = try Scratch(backend)
         #expect(try chartex(["ingest", "--db", scratch.db, "Samples/discharge-summary-born-digital.pdf"]).status == 0)
         let out = scratch.folder.appendingPathComponent("export.json").path
         let result = try chartex(["export", "--db", scratch.db, "--format", "json", "--out", out])
@@ -121,8 +140,8 @@ func waitUntil(timeout: Double, _ condition: () throws -> Bool) rethrows -> Bool
     }
 
     /// kill -9 in the middle of a document, restart: every page stored exactly once.
-    @Test func aKilledWorkerLosesAndDuplicatesNothing() throws {
-        let scratch = try Scratch()
+    @Test(arguments: Backend.allCases) func aKilledWorkerLosesAndDuplicatesNothing(_ backend: Backend) throws {
+        let scratch = try Scratch(backend)
         let pdf = try scratch.copy("Samples/packet-nguyen.pdf")
         #expect(try chartex(["ingest", "--db", scratch.db, "--enqueue-only", pdf]).status == 0)
         let worker = try launch(["worker", "--db", scratch.db, "--jobs", "1"])
@@ -143,11 +162,13 @@ func waitUntil(timeout: Double, _ condition: () throws -> Bool) rethrows -> Bool
         #expect(try scratch.count("SELECT attempts FROM job") == 2)
         // Words belong to stored pages only, and the index agrees with the pages.
         #expect(try scratch.count("SELECT count(*) FROM word WHERE pageId NOT IN (SELECT id FROM page)") == 0)
-        #expect(try scratch.count("SELECT count(*) FROM pageText WHERE pageText MATCH 'Nguyen'") >= 5)
+        let indexed = backend == .sqlite ? "SELECT count(*) FROM pageText WHERE pageText MATCH 'Nguyen'"
+            : "SELECT count(*) FROM page WHERE textSearch @@ to_tsquery('simple', 'nguyen')"
+        #expect(try scratch.count(indexed) >= 5)
     }
 
-    @Test func sigtermFinishesThePageAndHandsTheRestBack() throws {
-        let scratch = try Scratch()
+    @Test(arguments: Backend.allCases) func sigtermFinishesThePageAndHandsTheRestBack(_ backend: Backend) throws {
+        let scratch = try Scratch(backend)
         let pdf = try scratch.copy("Samples/packet-nguyen.pdf")
         #expect(try chartex(["ingest", "--db", scratch.db, "--enqueue-only", pdf]).status == 0)
         let worker = try launch(["worker", "--db", scratch.db, "--jobs", "1", "--follow"])
@@ -162,8 +183,8 @@ func waitUntil(timeout: Double, _ condition: () throws -> Bool) rethrows -> Bool
         #expect(try scratch.count("SELECT count(*) FROM page") == 7)
     }
 
-    @Test func badInputIsRecordedAndTheBatchCompletes() throws {
-        let scratch = try Scratch()
+    @Test(arguments: Backend.allCases) func badInputIsRecordedAndTheBatchCompletes(_ backend: Backend) throws {
+        let scratch = try Scratch(backend)
         let folder = scratch.folder.appendingPathComponent("box")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         for name in ["empty.pdf", "truncated.pdf", "text-named.pdf", "jpeg-named.pdf", "encrypted.pdf", "zero-pages.pdf",
@@ -192,11 +213,7 @@ func waitUntil(timeout: Double, _ condition: () throws -> Bool) rethrows -> Bool
         #expect(result.status == 65)
         #expect(result.stdout.contains("queued 11"))
         func status(_ name: String) throws -> String? {
-            let queue = try AppDatabase.openReadOnly(path: scratch.db)
-            return try queue.read { db in
-                try String.fetchOne(db, sql: "SELECT status || ': ' || coalesce(error, '') FROM document WHERE fileName = ?",
-                                    arguments: [name])
-            }
+            try scratch.strings("SELECT status || ': ' || coalesce(error, '') FROM document WHERE fileName = '\(name)'").first
         }
         #expect(try status("empty.pdf")?.hasPrefix("failed: the file is empty") == true)
         #expect(try status("truncated.pdf")?.hasPrefix("failed: the PDF is damaged") == true)

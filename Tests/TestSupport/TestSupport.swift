@@ -111,3 +111,76 @@ public final class FakeModelServer: @unchecked Sendable {
         return try JSONValue(parsing: try await client.get(path))
     }
 }
+
+/// The real PostgreSQL the tests use: `$CHARTEX_TEST_POSTGRES` (scripts/test.sh starts a
+/// throwaway cluster and sets it), else a cluster this test process starts itself with
+/// scripts/postgres-cluster.sh and stops when it exits. Each test gets a database of its own.
+public enum TestPostgres {
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var url: String?
+
+    /// The server's URL (its database `chartex`).
+    public static func serverURL() throws -> String {
+        try lock.withLock {
+            if let url { return url }
+            if let given = ProcessInfo.processInfo.environment["CHARTEX_TEST_POSTGRES"], !given.isEmpty {
+                url = given
+                return given
+            }
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("chartex-pg-\(getpid())").path
+            let started = try run(["bash", packageRoot.appendingPathComponent("scripts/postgres-cluster.sh").path,
+                                   "start", folder, "--fast"])
+            guard started.status == 0 else {
+                throw CocoaError(.executableLoad, userInfo: [NSLocalizedDescriptionKey: "cannot start PostgreSQL: \(started.stderr)"])
+            }
+            testClusterFolder = folder
+            atexit(stopTestCluster)
+            url = started.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            return url!
+        }
+    }
+
+
+    /// A new, empty database on the test server; its URL.
+    public static func newDatabase() throws -> String {
+        let server = try serverURL()
+        let name = "chartex_test_" + UUID().uuidString.prefix(8).lowercased()
+        let created = try run(["psql", server, "-v", "ON_ERROR_STOP=1", "-q", "-c", "CREATE DATABASE \(name)"])
+        guard created.status == 0 else {
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey: "CREATE DATABASE: \(created.stderr)"])
+        }
+        let base = server[..<(server.lastIndex(of: "/") ?? server.endIndex)]
+        return "\(base)/\(name)"
+    }
+
+    /// Drops a database made by `newDatabase` (connections to it are closed).
+    public static func dropDatabase(_ url: String) {
+        guard let server = try? serverURL(), let name = url.split(separator: "/").last else { return }
+        _ = try? run(["psql", server, "-q", "-c", "DROP DATABASE IF EXISTS \(name) WITH (FORCE)"])
+    }
+
+    /// Runs a program from PATH and collects what it printed.
+    @discardableResult
+    public static func run(_ arguments: [String]) throws -> CommandResult {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = arguments
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let errData = ErrorReader(err.fileHandleForReading)
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return CommandResult(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+                             stderr: String(decoding: errData.data(), as: UTF8.self))
+    }
+}
+
+/// The cluster `TestPostgres` started itself, stopped when the test process exits.
+nonisolated(unsafe) private var testClusterFolder: String?
+
+private func stopTestCluster() {
+    guard let folder = testClusterFolder else { return }
+    _ = try? TestPostgres.run(["bash", packageRoot.appendingPathComponent("scripts/postgres-cluster.sh").path, "stop", folder])
+}

@@ -5,7 +5,10 @@ import NIOPosix
 import PostgresNIO
 
 /// Where a PostgreSQL store lives, from a `postgres://user[:password]@host[:port]/database` URL.
-/// `?host=/run/postgresql` (a folder) connects over that folder's Unix socket instead of TCP.
+/// `?host=/run/postgresql` (a folder) connects over that folder's Unix socket instead of TCP;
+/// `?connect_timeout=S` (seconds, default 30) bounds the retries when the server cannot be
+/// reached; `?query_timeout=S` (default 120) closes a connection whose statement has not
+/// answered by then (a cut link).
 public struct PostgresLocation: Sendable, Equatable {
     public var host: String
     public var port: Int
@@ -13,6 +16,8 @@ public struct PostgresLocation: Sendable, Equatable {
     public var password: String?
     public var database: String
     public var socketFolder: String?
+    public var connectTimeout: Double?
+    public var queryTimeout: Double?
 
     /// True for `postgres://…` and `postgresql://…`.
     public static func isPostgresURL(_ string: String) -> Bool {
@@ -29,7 +34,10 @@ public struct PostgresLocation: Sendable, Equatable {
         password = components.password
         let path = components.path.drop(while: { $0 == "/" })
         database = path.isEmpty ? user : String(path)
-        socketFolder = components.queryItems?.first(where: { $0.name == "host" })?.value
+        func item(_ name: String) -> String? { components.queryItems?.first(where: { $0.name == name })?.value }
+        socketFolder = item("host")
+        connectTimeout = item("connect_timeout").flatMap(Double.init)
+        queryTimeout = item("query_timeout").flatMap(Double.init)
     }
 
     /// The URL without its password, for messages and logs.
@@ -64,8 +72,8 @@ final class PostgresConnectionPool: @unchecked Sendable {
 
     init(location: PostgresLocation, connectTimeout: Double = 30, queryTimeout: Double = 120, maxIdle: Int = 4) {
         self.location = location
-        self.connectTimeout = connectTimeout
-        self.queryTimeout = queryTimeout
+        self.connectTimeout = location.connectTimeout ?? connectTimeout
+        self.queryTimeout = location.queryTimeout ?? queryTimeout
         self.maxIdle = maxIdle
         var logger = Logger(label: "chartex.postgres")
         // postgres-nio logs queries and their binds at debug level: keep patient data out of logs.

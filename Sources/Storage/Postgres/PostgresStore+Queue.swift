@@ -295,7 +295,7 @@ extension PostgresStore: ChunkStore {
             }
             for (ordinal, line) in lines.enumerated() {
                 // float32 little-endian, as in the SQLite store.
-                let bytes = line.vector.withUnsafeBufferPointer { Array(UnsafeRawBufferPointer($0)) }
+                let bytes = line.vector.withUnsafeBufferPointer { ByteBuffer(bytes: UnsafeRawBufferPointer($0)) }
                 try tx.query("""
                     INSERT INTO chunk (pageId, ordinal, model, text, vector)
                     VALUES (\(pageId), \(ordinal), \(model), \(line.text), \(bytes))

@@ -96,6 +96,9 @@ struct WorkerArguments: ParsableArguments {
     @Option(help: "Seconds to wait for a store that cannot be reached (a database server restarting, a cut link) before giving up.")
     var storeOutageSeconds: Double = 600
 
+    @Option(help: "This worker's name in the queue (default: the host name), e.g. to tell workers on several hosts apart.")
+    var workerName: String?
+
     @Option(help: """
         Embed the pages' lines for `search --semantic` and `ask` once the documents are read: auto (when the \
         embedding model is installed, scripts/setup-embedder.sh), on (a missing model is an error) or off.
@@ -110,6 +113,7 @@ struct WorkerArguments: ParsableArguments {
         options.leaseSeconds = leaseSeconds
         options.maxAttempts = maxAttempts
         options.storeOutageSeconds = storeOutageSeconds
+        options.name = workerName
         options.extractor = mode
         return options
     }
