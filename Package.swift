@@ -127,7 +127,7 @@ let package = Package(
         .testTarget(name: "ModelClientTests", dependencies: ["ModelClient", "ModelExtraction", "Extraction", "ChartModel",
                                                              "Validation", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "ValidationTests", dependencies: ["Validation"], swiftSettings: swiftSettings),
-        .testTarget(name: "StorageTests", dependencies: ["Storage", "ChartModel",
+        .testTarget(name: "StorageTests", dependencies: ["Storage", "ChartModel", "TestSupport",
                                                          .product(name: "GRDB", package: "GRDB.swift")],
                     swiftSettings: swiftSettings),
         .testTarget(name: "ChartReadingTests", dependencies: ["ChartReading", "ChartModel", "OCR"],

@@ -7,12 +7,6 @@ import Testing
 import Glibc
 #endif
 
-/// Which store a test runs on.
-enum Backend: String, CaseIterable, Sendable, CustomStringConvertible {
-    case sqlite, postgres
-    var description: String { rawValue }
-}
-
 /// A scratch folder and a database (an SQLite file in the folder, or a PostgreSQL database of
 /// its own on the test server), removed afterwards.
 struct Scratch: ~Copyable {

@@ -2,7 +2,40 @@ import ChartModel
 import Foundation
 import GRDB
 import Storage
+import TestSupport
 import Testing
+
+/// A store on either backend: SQLite in memory, or a database of its own on the test
+/// PostgreSQL (dropped by `close`). `execute` changes rows behind the store's back (tests only).
+struct TestStore {
+    let backend: Backend
+    let store: any Store
+    let url: String?
+
+    init(_ backend: Backend) throws {
+        self.backend = backend
+        switch backend {
+        case .sqlite:
+            (store, url) = (try AppDatabase.inMemory(), nil)
+        case .postgres:
+            let url = try TestPostgres.newDatabase()
+            (store, self.url) = (try PostgresStore.open(url: url), url)
+        }
+    }
+
+    func execute(_ sql: String) throws {
+        if let database = store as? AppDatabase {
+            try database.writer.write { db in try db.execute(sql: sql) }
+        } else if let url {
+            let result = try TestPostgres.run(["psql", url, "-v", "ON_ERROR_STOP=1", "-q", "-c", sql])
+            try #require(result.status == 0, "\(result.stderr)")
+        }
+    }
+
+    func close() {
+        if let url { TestPostgres.dropDatabase(url) }
+    }
+}
 
 func temporaryDatabasePath() -> String {
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("chartex-tests-\(UUID().uuidString)")
@@ -58,44 +91,47 @@ func reading(_ number: Int, words: [String] = ["Metformin", "1000", "mg", "PO", 
         _ = try AppDatabase.open(path: path)
     }
 
-    @Test func enqueueingTheSameBytesTwiceIsANoOp() throws {
-        let database = try AppDatabase.inMemory()
+    @Test(arguments: Backend.allCases) func enqueueingTheSameBytesTwiceIsANoOp(_ backend: Backend) throws {
+        let test = try TestStore(backend), database = test.store
+        defer { test.close() }
         let sha = String(repeating: "a", count: 64)
         let first = try database.enqueue(path: "file:///x/a.pdf", displayPath: "/x/a.pdf", fileName: "a.pdf", sha256: sha, size: 10)
         let second = try database.enqueue(path: "file:///y/copy.pdf", displayPath: "/y/copy.pdf", fileName: "copy.pdf", sha256: sha, size: 10)
         guard case .queued(let id) = first else { Issue.record("first should be queued"); return }
         #expect(second == .duplicate(documentId: id, status: .queued))
         #expect(try database.status().jobs["pending"] == 1)
-        let audit = try database.writer.read { db in try AuditRecord.fetchAll(db) }
+        let audit = try database.auditLog(documentId: nil, limit: 10)
         #expect(audit.map(\.action) == ["import"])
         #expect(audit.first?.osUser.isEmpty == false)
     }
 
-    @Test func aJobIsClaimedOnceUntilItsLeaseExpires() throws {
-        let database = try AppDatabase.inMemory()
+    @Test(arguments: Backend.allCases) func aJobIsClaimedOnceUntilItsLeaseExpires(_ backend: Backend) throws {
+        let test = try TestStore(backend), database = test.store
+        defer { test.close() }
         _ = try database.enqueue(path: "file:///a.pdf", displayPath: "/a.pdf", fileName: "a.pdf",
                                  sha256: String(repeating: "b", count: 64), size: 1)
-        let claimed = try #require(try database.claimJob(owner: "host:1:a", leaseSeconds: 60))
+        let claimed = try #require(try database.claimJob(owner: "host:1:a", leaseSeconds: 60, maxAttempts: 3, isOwnerDead: { _ in false }))
         #expect(claimed.attempts == 1)
-        #expect(try database.claimJob(owner: "host:2:b", leaseSeconds: 60) == nil)
+        #expect(try database.claimJob(owner: "host:2:b", leaseSeconds: 60, maxAttempts: 3, isOwnerDead: { _ in false }) == nil)
         // The owner died: another worker takes the job over.
-        let taken = try #require(try database.claimJob(owner: "host:2:b", leaseSeconds: 60, isOwnerDead: { $0 == "host:1:a" }))
+        let taken = try #require(try database.claimJob(owner: "host:2:b", leaseSeconds: 60, maxAttempts: 3, isOwnerDead: { $0 == "host:1:a" }))
         #expect(taken.jobId == claimed.jobId && taken.attempts == 2)
         // An expired lease is reclaimed too.
-        try database.writer.write { db in try db.execute(sql: "UPDATE job SET leaseExpiresAt = 0") }
-        #expect(try database.claimJob(owner: "host:3:c", leaseSeconds: 60)?.attempts == 3)
+        try test.execute("UPDATE job SET leaseExpiresAt = 0")
+        #expect(try database.claimJob(owner: "host:3:c", leaseSeconds: 60, maxAttempts: 3, isOwnerDead: { _ in false })?.attempts == 3)
         // After maxAttempts the document is given up on.
-        try database.writer.write { db in try db.execute(sql: "UPDATE job SET leaseExpiresAt = 0") }
-        #expect(try database.claimJob(owner: "host:4:d", leaseSeconds: 60, maxAttempts: 3) == nil)
+        try test.execute("UPDATE job SET leaseExpiresAt = 0")
+        #expect(try database.claimJob(owner: "host:4:d", leaseSeconds: 60, maxAttempts: 3, isOwnerDead: { _ in false }) == nil)
         #expect(try database.documents().first?.status == .failed)
     }
 
-    @Test func pagesAreStoredOnceWithWordsAndSearchable() throws {
-        let database = try AppDatabase.inMemory()
+    @Test(arguments: Backend.allCases) func pagesAreStoredOnceWithWordsAndSearchable(_ backend: Backend) throws {
+        let test = try TestStore(backend), database = test.store
+        defer { test.close() }
         guard case .queued(let documentId) = try database.enqueue(
             path: "file:///n.pdf", displayPath: "/n.pdf", fileName: "note.pdf", sha256: String(repeating: "c", count: 64), size: 1)
         else { Issue.record("not queued"); return }
-        let job = try #require(try database.claimJob(owner: "w", leaseSeconds: 60))
+        let job = try #require(try database.claimJob(owner: "w", leaseSeconds: 60, maxAttempts: 3, isOwnerDead: { _ in false }))
         try database.savePage(reading(1), documentId: documentId, jobId: job.jobId, owner: "w", leaseSeconds: 60)
         try database.savePage(reading(1, words: ["different"]), documentId: documentId, jobId: job.jobId, owner: "w", leaseSeconds: 60)
         try database.saveFailedPage(number: 2, error: "too large", documentId: documentId, jobId: job.jobId, owner: "w", leaseSeconds: 60)
@@ -105,16 +141,17 @@ func reading(_ number: Int, words: [String] = ["Metformin", "1000", "mg", "PO", 
         #expect(pages[0].text == "Metformin 1000 mg PO BID")
         #expect(try database.words(pageId: pages[0].id!).map(\.text) == ["Metformin", "1000", "mg", "PO", "BID"])
         #expect(try database.documents().first?.status == .partial)
-        let hits = try database.search("metformin")
+        let hits = try database.search("metformin", documentId: nil, limit: 20)
         #expect(hits.count == 1 && hits[0].page == 1 && hits[0].snippet.contains("[Metformin]"))
-        #expect(try database.search("\"unbalanced").isEmpty)  // bad FTS syntax falls back to words
+        #expect(try database.search("\"unbalanced", documentId: nil, limit: 20).isEmpty)  // bad FTS syntax falls back to words
         let export = try database.exportDocument(try database.resolveDocument("note.pdf"))
         #expect(export.pages[0].lines.first?.text == "Metformin 1000 mg PO BID")
         #expect(export.pages[1].status == "failed" && export.pages[1].error == "too large")
     }
 
-    @Test func documentsResolveByIdShaPrefixOrFileName() throws {
-        let database = try AppDatabase.inMemory()
+    @Test(arguments: Backend.allCases) func documentsResolveByIdShaPrefixOrFileName(_ backend: Backend) throws {
+        let test = try TestStore(backend), database = test.store
+        defer { test.close() }
         for (name, sha) in [("a.pdf", "abcd" + String(repeating: "0", count: 60)), ("b.pdf", "abce" + String(repeating: "1", count: 60))] {
             _ = try database.enqueue(path: "file:///\(name)", displayPath: "/\(name)", fileName: name, sha256: sha, size: 1)
         }
@@ -160,13 +197,14 @@ func reading(_ number: Int, words: [String] = ["Metformin", "1000", "mg", "PO", 
 }
 
 @Suite struct ReviewStorageTests {
-    func storeWithFacts() throws -> (AppDatabase, Int64) {
-        let database = try AppDatabase.inMemory()
+    func storeWithFacts(_ backend: Backend) throws -> (TestStore, Int64) {
+        let test = try TestStore(backend), database = test.store
         guard case .queued(let documentId) = try database.enqueue(
             path: "file:///r.pdf", displayPath: "/r.pdf", fileName: "r.pdf", sha256: String(repeating: "d", count: 64), size: 1)
         else { throw CocoaError(.fileReadUnknown) }
-        try database.saveExtraction(documentId: documentId, schema: "chart", extractor: "rules", facts: facts(dose: "1000"))
-        return (database, documentId)
+        try database.saveExtraction(documentId: documentId, schema: "chart", extractor: "rules", facts: facts(dose: "1000"),
+                                    error: nil, output: nil)
+        return (test, documentId)
     }
 
     func facts(dose: String) -> [FactInput] {
@@ -183,8 +221,10 @@ func reading(_ number: Int, words: [String] = ["Metformin", "1000", "mg", "PO", 
         return [name, amount, other]
     }
 
-    @Test func aCorrectionIsRecordedRejectsTheOtherReadingsAndSurvivesReExtraction() throws {
-        let (database, documentId) = try storeWithFacts()
+    @Test(arguments: Backend.allCases)
+    func aCorrectionIsRecordedRejectsTheOtherReadingsAndSurvivesReExtraction(_ backend: Backend) throws {
+        let (test, documentId) = try storeWithFacts(backend), database = test.store
+        defer { test.close() }
         let all = try database.facts(FactFilter(documentId: documentId))
         let dose = try #require(all.first { $0.fieldPath == "dose" && !$0.alternative })
         let outcome = try database.applyReview(factId: dose.id!, decision: .correct, value: "500", note: "see the label",
@@ -192,16 +232,17 @@ func reading(_ number: Int, words: [String] = ["Metformin", "1000", "mg", "PO", 
         #expect(outcome.fact.status == "verified" && outcome.fact.extractor == "reviewer" && outcome.fact.normalizedValue == "500")
         #expect(outcome.fact.reviewedBy == "nurse")
         #expect(outcome.supersededFacts.count == 1)
-        let reviews = try database.reviews(documentId: documentId)
+        let reviews = try database.reviews(factId: nil, documentId: documentId)
         #expect(reviews.map(\.decision) == ["reject", "correct"])
         #expect(reviews.last?.oldValue == "1000" && reviews.last?.newValue == "500" && reviews.last?.oldStatus == "needs_review")
-        let audit = try database.auditLog(documentId: documentId)
+        let audit = try database.auditLog(documentId: documentId, limit: 100)
         #expect(audit.first?.action == "review" && audit.first?.osUser == "nurse")
         #expect(audit.first?.detail?.contains("'1000' → '500'") == true)
 
         // The worker reads the document again: the reviewed field keeps the person's value,
         // the rest is replaced.
-        try database.saveExtraction(documentId: documentId, schema: "chart", extractor: "rules", facts: facts(dose: "1001"))
+        try database.saveExtraction(documentId: documentId, schema: "chart", extractor: "rules", facts: facts(dose: "1001"),
+                                    error: nil, output: nil)
         let after = try database.facts(FactFilter(documentId: documentId))
         let doses = after.filter { $0.fieldPath == "dose" }
         #expect(!doses.contains { $0.normalizedValue == "1001" }, "a new reading of a reviewed field is not stored")
@@ -213,8 +254,9 @@ func reading(_ number: Int, words: [String] = ["Metformin", "1000", "mg", "PO", 
             .first { $0.field == "dose" }?.reviewedBy == "nurse")
     }
 
-    @Test func aRejectionLeavesTheOtherReadingsForReview() throws {
-        let (database, documentId) = try storeWithFacts()
+    @Test(arguments: Backend.allCases) func aRejectionLeavesTheOtherReadingsForReview(_ backend: Backend) throws {
+        let (test, documentId) = try storeWithFacts(backend), database = test.store
+        defer { test.close() }
         let dose = try #require(try database.facts(FactFilter(documentId: documentId, group: "medications"))
             .first { $0.fieldPath == "dose" && !$0.alternative })
         _ = try database.applyReview(factId: dose.id!, decision: .reject, value: nil, note: nil, reviewer: "nurse")

@@ -112,6 +112,12 @@ public final class FakeModelServer: @unchecked Sendable {
     }
 }
 
+/// Which store a test runs on.
+public enum Backend: String, CaseIterable, Sendable, CustomStringConvertible {
+    case sqlite, postgres
+    public var description: String { rawValue }
+}
+
 /// The real PostgreSQL the tests use: `$CHARTEX_TEST_POSTGRES` (scripts/test.sh starts a
 /// throwaway cluster and sets it), else a cluster this test process starts itself with
 /// scripts/postgres-cluster.sh and stops when it exits. Each test gets a database of its own.
