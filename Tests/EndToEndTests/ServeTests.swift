@@ -14,12 +14,14 @@ import Glibc
 /// a free port, over HTTP, on a store made from Samples/ (OCR with Tesseract, no model), and the
 /// review page in headless Chromium (Debian's `chromium`, installed by scripts/setup.sh).
 @Suite(.serialized) struct ServeTests {
-    @Test func theAPIGuardsTheStoreProcessesUploadsAndRecordsReviews() async throws {
-        let scratch = try Scratch()
+    @Test(arguments: Backend.allCases)
+    func theAPIGuardsTheStoreProcessesUploadsAndRecordsReviews(_ backend: Backend) async throws {
+        let scratch = try Scratch(backend)
         #expect(try chartex(["ingest", "--db", scratch.db, "--semantic-index", "off", "Samples/lab-report-200dpi.pdf"],
                             environment: ["OMP_THREAD_LIMIT": "1"]).status == 0)
         let server = try ServeProcess(db: scratch.db, folder: scratch.folder,
-                                      extra: ["--worker", "--max-upload-mb", "1", "--semantic-index", "off"])
+                                      extra: ["--worker", "--max-upload-mb", "1", "--semantic-index", "off",
+                                              "--upload-folder", scratch.folder.appendingPathComponent("uploads").path])
         let http = HTTP()
         defer { server.kill() }
 
@@ -183,8 +185,8 @@ import Glibc
         #expect(server.terminate() == 0)
     }
 
-    @Test func theReviewCommandsDecideLikeTheAPI() throws {
-        let scratch = try Scratch()
+    @Test(arguments: Backend.allCases) func theReviewCommandsDecideLikeTheAPI(_ backend: Backend) throws {
+        let scratch = try Scratch(backend)
         #expect(try chartex(["ingest", "--db", scratch.db, "--semantic-index", "off", "Samples/lab-report-200dpi.pdf"],
                             environment: ["OMP_THREAD_LIMIT": "1"]).status == 0)
         let listed = try chartex(["review", "list", "--db", scratch.db, "--json"])
