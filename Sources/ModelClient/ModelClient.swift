@@ -56,23 +56,28 @@ public struct FilledSchema: Sendable {
 /// and vision detection with a fall back to text. Cancelling the calling task cancels the request.
 public final class ModelClient: Sendable {
     public let configuration: ModelConfiguration
-    /// Base URL, without a trailing slash.
+    /// Base URL, without a trailing slash (the first, when several servers are given).
     public let endpoint: String
     private let http: HTTPClient
     private let limiter: RequestLimiter
+    /// The servers requests are spread over (one, or several: `endpoint` separated by commas).
+    let balancer: EndpointBalancer
     private let vision = VisionState()
     /// Requests in flight and the generation speed, for progress lines.
     public let activity = ModelActivity()
 
     public init(configuration: ModelConfiguration, endpoint: String) {
         self.configuration = configuration
-        self.endpoint = endpoint.hasSuffix("/") ? String(endpoint.dropLast()) : endpoint
+        let urls = EndpointBalancer.split(endpoint)
+        self.endpoint = urls.first ?? endpoint
+        balancer = EndpointBalancer(urls: urls.isEmpty ? [endpoint] : urls)
         var httpConfiguration = HTTPClient.Configuration()
         httpConfiguration.timeout = .init(connect: .milliseconds(Int64(configuration.connectTimeout * 1000)),
                                           read: .milliseconds(Int64(configuration.requestTimeout * 1000)))
         httpConfiguration.decompression = .disabled
         http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: httpConfiguration)
-        limiter = RequestLimiter(limit: configuration.concurrency)
+        // `concurrency` requests per server.
+        limiter = RequestLimiter(limit: configuration.concurrency * max(1, urls.count))
     }
 
     private let closed = ClosedFlag()
@@ -186,9 +191,21 @@ public final class ModelClient: Sendable {
         let (path, body) = requestBody(prompt, schema: schema, name: name, maxTokens: maxTokens)
         let id = activity.begin()
         let data: Data
+        let server = balancer.acquire()
         do {
-            data = try await post(path, body: body)
+            if server.needsCheck {
+                // The server failed before: it gets requests again once it answers a health check.
+                do {
+                    _ = try await execute(HTTPClientRequest(url: server.url + "/health"), base: server.url)
+                } catch let error as ModelError where !EndpointBalancer.isServerFailure(error) {
+                    // It answered (a 404 from a server without /health is an answer).
+                }
+                balancer.markUp(server)
+            }
+            data = try await post(path, body: body, base: server.url)
+            balancer.release(server, failed: false)
         } catch {
+            balancer.release(server, failed: EndpointBalancer.isServerFailure(error))
             activity.fail(id)
             throw error
         }
@@ -276,21 +293,21 @@ public final class ModelClient: Sendable {
 
     // MARK: - HTTP
 
-    func post(_ path: String, body: JSONValue) async throws -> Data {
-        var request = HTTPClientRequest(url: endpoint + path)
+    func post(_ path: String, body: JSONValue, base: String) async throws -> Data {
+        var request = HTTPClientRequest(url: base + path)
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")
         let bytes = try JSONEncoder().encode(body)
         request.body = .bytes(ByteBuffer(bytes: bytes))
-        return try await execute(request)
+        return try await execute(request, base: base)
     }
 
     /// GETs a path of the server (`/health`, `/props`, `/v1/models`…): its body, or the error.
     public func get(_ path: String) async throws -> Data {
-        try await execute(HTTPClientRequest(url: endpoint + path))
+        try await execute(HTTPClientRequest(url: endpoint + path), base: endpoint)
     }
 
-    private func execute(_ request: HTTPClientRequest) async throws -> Data {
+    private func execute(_ request: HTTPClientRequest, base endpoint: String) async throws -> Data {
         var authorized = request
         if let key = configuration.apiKey { authorized.headers.add(name: "Authorization", value: "Bearer \(key)") }
         let request = authorized

@@ -72,6 +72,8 @@ public struct LocalModelConfiguration: Sendable, Codable, Equatable {
 public struct ModelConfiguration: Sendable, Codable, Equatable {
     /// Base URL of an OpenAI-compatible server, e.g. `http://127.0.0.1:8080` (the `/v1/…`
     /// paths are added) — or of Ollama (`http://127.0.0.1:11434`) with dialect `ollama`.
+    /// Several servers of the same model: their URLs separated by commas (or `endpoints` in
+    /// the config file); requests go to the one with the fewest outstanding.
     public var endpoint: String?
     /// The model name sent in requests (`google/medgemma-1.5-4b-it`, `medgemma1.5`, …).
     public var model: String = "default"
@@ -121,10 +123,17 @@ public struct ModelConfiguration: Sendable, Codable, Equatable {
         case hybridAcceptsModelOnly
     }
 
+    private enum ListKeys: String, CodingKey { case endpoints }
+
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let defaults = ModelConfiguration()
         endpoint = try c.decodeIfPresent(String.self, forKey: .endpoint)
+        // `endpoints`: a list of servers, read into `endpoint` (comma-separated).
+        if let list = try decoder.container(keyedBy: ListKeys.self).decodeIfPresent([String].self, forKey: .endpoints),
+           !list.isEmpty {
+            endpoint = ([endpoint].compactMap { $0 } + list).joined(separator: ",")
+        }
         model = try c.decodeIfPresent(String.self, forKey: .model) ?? defaults.model
         dialect = try c.decodeIfPresent(OutputDialect.self, forKey: .dialect) ?? defaults.dialect
         apiKey = try c.decodeIfPresent(String.self, forKey: .apiKey)
@@ -207,8 +216,12 @@ public struct ModelConfiguration: Sendable, Codable, Equatable {
     /// Refuses settings that cannot work, with the setting's name.
     public func check() throws {
         if let endpoint {
-            guard let url = URL(string: endpoint), let scheme = url.scheme, ["http", "https"].contains(scheme), url.host != nil else {
-                throw ModelError.configuration("endpoint \(endpoint) is not an http(s) URL")
+            let urls = EndpointBalancer.split(endpoint)
+            guard !urls.isEmpty else { throw ModelError.configuration("endpoint is empty") }
+            for text in urls {
+                guard let url = URL(string: text), let scheme = url.scheme, ["http", "https"].contains(scheme), url.host != nil else {
+                    throw ModelError.configuration("endpoint \(text) is not an http(s) URL")
+                }
             }
         }
         guard concurrency >= 1 else { throw ModelError.configuration("concurrency must be at least 1") }

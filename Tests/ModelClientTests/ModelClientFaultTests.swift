@@ -26,6 +26,48 @@ import Validation
         ModelPrompt(text: "SCENARIO:\(scenario)\nExtract the medications.\n<page>\nMetformin 500 mg PO BID\n</page>")
     }
 
+    /// Several servers (issue 16): requests go to the least busy one.
+    @Test func requestsAreSpreadOverSeveralServers() async throws {
+        let first = try FakeModelServer(["--latency", "0.5", "--slots", "8"])
+        let second = try FakeModelServer(["--latency", "0.5", "--slots", "8"])
+        var configuration = ModelConfiguration(endpoint: "\(first.endpoint),\(second.endpoint)/")
+        configuration.concurrency = 4
+        try configuration.check()
+        let client = ModelClient(configuration: configuration, endpoint: configuration.endpoint!)
+        #expect(client.balancer.urls == [first.endpoint, second.endpoint])
+        let file = try JSONDecoder().decode(ModelConfiguration.self,
+                                            from: Data(#"{"endpoint": "http://a:1", "endpoints": ["http://b:2"]}"#.utf8))
+        #expect(file.endpoint == "http://a:1,http://b:2")
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<8 { group.addTask { _ = try await client.fill(prompt("ok"), schema: Self.schema) } }
+            try await group.waitForAll()
+        }
+        await client.shutdown()
+        let (a, b) = (try await first.requests().count, try await second.requests().count)
+        #expect(a + b == 8)
+        #expect(a >= 3 && b >= 3, "least outstanding should split 8 requests about evenly, got \(a) and \(b)")
+    }
+
+    /// A server that fails (500s, or nothing listening) is skipped: every request is answered
+    /// by the one that works, and the failing one is not asked again until its wait is over.
+    @Test(arguments: ["500", "refused"]) func aFailingServerIsSkipped(_ fault: String) async throws {
+        let good = try FakeModelServer()
+        let bad = fault == "500" ? try FakeModelServer(["--scenario", "500-always"]) : nil
+        let badURL = bad?.endpoint ?? "http://127.0.0.1:1"
+        var configuration = ModelConfiguration(endpoint: "\(badURL),\(good.endpoint)")
+        configuration.backoffSeconds = 0.01
+        configuration.connectTimeout = 2
+        let client = ModelClient(configuration: configuration, endpoint: configuration.endpoint!)
+        let unnamed = ModelPrompt(text: "Extract the medications.\n<page>\nMetformin 500 mg PO BID\n</page>")
+        for _ in 0..<10 {
+            let filled = try await client.fill(unnamed, schema: Self.schema)
+            #expect(filled.value["medications"] != nil)
+        }
+        await client.shutdown()
+        #expect(try await good.requests().count == 10)
+        if let bad { #expect(try await bad.requests().count <= 2) }
+    }
+
     @Test func a500IsRetried() async throws {
         let server = try FakeModelServer()
         let client = client(server)

@@ -30,8 +30,14 @@ struct ModelArguments: ParsableArguments {
     @Option(name: .customLong("model-config"), help: "JSON config file for the model (default $CHARTEX_CONFIG, then ~/.config/chartex/model.json).")
     var modelConfig: String?
 
-    @Option(name: .customLong("model-url"), help: "Base URL of an OpenAI-compatible server (vLLM, llama-server, LM Studio) or of Ollama.")
-    var modelURL: String?
+    @Option(name: .customLong("model-url"), help: """
+        Base URL of an OpenAI-compatible server (vLLM, llama-server, LM Studio) or of Ollama. Give it more than once \
+        (or separate URLs by commas) to spread requests over several servers of the same model.
+        """)
+    var modelURLs: [String] = []
+
+    /// The servers given on the command line, as one endpoint setting (nil when none).
+    var modelURL: String? { modelURLs.isEmpty ? nil : modelURLs.joined(separator: ",") }
 
     @Option(name: .customLong("model"), help: "Model name sent to the server (e.g. google/medgemma-1.5-4b-it, medgemma1.5).")
     var modelName: String?
