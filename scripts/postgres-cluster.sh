@@ -40,6 +40,8 @@ case "$command" in
     [ "$(id -u)" -eq 0 ] && chown postgres: "$dir"
     as_owner "$bin/initdb" -D "$dir/data" -U chartex -A trust -E UTF8 --no-locale >"$dir/initdb.log" 2>&1 \
       || { cat "$dir/initdb.log" >&2; exit 1; }
+    # Trust the whole loopback range (the multi-host script's namespaces use 127.77.x.y).
+    echo "host all all 127.0.0.0/8 trust" >> "$dir/data/pg_hba.conf"
     options="-p $port -k $dir -c listen_addresses=$listen -c max_connections=200"
     [ "$fast" -eq 1 ] && options="$options -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
     as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -o "$options" -w -t 60 start >/dev/null \

@@ -15,6 +15,7 @@ packages=(
   tesseract-ocr-eng tesseract-ocr-osd   # English model, orientation model
   libsqlite3-dev                        # the store
   postgresql                            # the PostgreSQL store's tests: a throwaway cluster (scripts/postgres-cluster.sh)
+  iproute2                              # scripts/multihost.py: network namespaces and veth pairs
   libopenblas-dev                       # the semantic index (COpenBLAS: cblas_sgemm)
   poppler-utils qpdf                    # test fixtures and the sample generator
   python3 python3-venv python3-pip time # evaluation scripts, PyPI downloads (models), /usr/bin/time for peak RSS

@@ -187,8 +187,11 @@ extension AppDatabase {
                 UPDATE job SET state = 'pending', leaseOwner = NULL, leaseExpiresAt = NULL, attempts = max(attempts - 1, 0),
                     updatedAt = ? WHERE id = ? AND leaseOwner = ?
                 """, arguments: [Timestamp.now(), jobId, owner])
-            try db.execute(sql: "UPDATE document SET status = 'queued' WHERE id = (SELECT documentId FROM job WHERE id = ?)",
-                           arguments: [jobId])
+            // Only a job this owner held goes back (one taken over meanwhile is left alone).
+            try db.execute(sql: """
+                UPDATE document SET status = 'queued'
+                WHERE id = (SELECT documentId FROM job WHERE id = ? AND state = 'pending' AND leaseOwner IS NULL)
+                """, arguments: [jobId])
         }
     }
 

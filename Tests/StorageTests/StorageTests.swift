@@ -116,6 +116,11 @@ func reading(_ number: Int, words: [String] = ["Metformin", "1000", "mg", "PO", 
         // The owner died: another worker takes the job over.
         let taken = try #require(try database.claimJob(owner: "host:2:b", leaseSeconds: 60, maxAttempts: 3, isOwnerDead: { $0 == "host:1:a" }))
         #expect(taken.jobId == claimed.jobId && taken.attempts == 2)
+        // The first owner comes back (a cut link) and hands back the job it had to leave: the job
+        // is no longer its own, so neither the job nor its document changes.
+        try database.releaseJob(jobId: claimed.jobId, owner: "host:1:a")
+        #expect(try database.documents().first?.status == .processing)
+        #expect(try database.status().jobs["running"] == 1)
         // An expired lease is reclaimed too.
         try test.execute("UPDATE job SET leaseExpiresAt = 0")
         #expect(try database.claimJob(owner: "host:3:c", leaseSeconds: 60, maxAttempts: 3, isOwnerDead: { _ in false })?.attempts == 3)

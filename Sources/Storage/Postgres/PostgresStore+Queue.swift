@@ -189,7 +189,11 @@ extension PostgresStore: QueueStore {
                     updatedAt = \(Timestamp.now())
                 WHERE id = \(jobId) AND leaseOwner = \(owner)
                 """)
-            try tx.query("UPDATE document SET status = 'queued' WHERE id = (SELECT documentId FROM job WHERE id = \(jobId))")
+            // Only a job this owner held goes back (one taken over meanwhile is left alone).
+            try tx.query("""
+                UPDATE document SET status = 'queued'
+                WHERE id = (SELECT documentId FROM job WHERE id = \(jobId) AND state = 'pending' AND leaseOwner IS NULL)
+                """)
         }
     }
 
