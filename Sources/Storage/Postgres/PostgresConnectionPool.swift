@@ -87,13 +87,24 @@ final class PostgresConnectionPool: @unchecked Sendable {
 
     @discardableResult
     /// Runs `body` on one connection inside a transaction: COMMIT when it returns, ROLLBACK when it throws.
+    /// `readOnly`: BEGIN READ ONLY, so the server refuses any write (`chartex sql`).
     func transaction<T>(readOnly: Bool = false, _ body: (PostgresTransaction) throws -> T) throws -> T {
+        try run(begin: readOnly ? "BEGIN READ ONLY" : "BEGIN", body)
+    }
+
+    /// Runs reads on one connection without a transaction: at READ COMMITTED a transaction would
+    /// give each statement its own snapshot all the same, and this saves two round trips.
+    func read<T>(_ body: (PostgresTransaction) throws -> T) throws -> T {
+        try run(begin: nil, body)
+    }
+
+    private func run<T>(begin: String?, _ body: (PostgresTransaction) throws -> T) throws -> T {
         let connection = try checkout()
         let transaction = PostgresTransaction(connection: connection, logger: logger, timeout: queryTimeout)
         do {
-            try transaction.execute(readOnly ? "BEGIN READ ONLY" : "BEGIN")
+            if let begin { try transaction.execute(begin) }
             let result = try body(transaction)
-            try transaction.execute("COMMIT")
+            if begin != nil { try transaction.execute("COMMIT") }
             checkin(connection)
             return result
         } catch {

@@ -90,7 +90,7 @@ extension PostgresStore: QueueStore {
     }
 
     public func storedPageNumbers(documentId: Int64) throws -> Set<Int> {
-        try pool.transaction(readOnly: true) { tx in
+        try pool.read { tx in
             Set(try tx.query("SELECT number FROM page WHERE documentId = \(documentId)").map { try $0[0].decode(Int.self) })
         }
     }
@@ -210,7 +210,7 @@ extension PostgresStore: QueueStore {
     }
 
     public func pageReadings(documentId: Int64) throws -> [PageReading] {
-        try pool.transaction(readOnly: true) { tx in
+        try pool.read { tx in
             var statement = PostgresStatement("SELECT \(Self.pageColumns) FROM page WHERE documentId = ")
             statement.sql += statement.bind(documentId) + " AND status = 'completed' ORDER BY number"
             return try tx.query(statement.query).map(Self.page).map { page in
@@ -276,7 +276,7 @@ extension PostgresStore: QueueStore {
 
 extension PostgresStore: ChunkStore {
     public func pagesToIndex(model: String, limit: Int) throws -> [PageToIndex] {
-        try pool.transaction(readOnly: true) { tx in
+        try pool.read { tx in
             try tx.query("""
                 SELECT p.id, p.documentId, p.number, p.text FROM page p
                 WHERE p.status = 'completed'
@@ -309,7 +309,7 @@ extension PostgresStore: ChunkStore {
     }
 
     public func chunks(model: String, documentIds: [Int64]?) throws -> [StoredChunk] {
-        try pool.transaction(readOnly: true) { tx in
+        try pool.read { tx in
             var statement = PostgresStatement("""
                 SELECT p.documentId, d.fileName, p.number, c.text, c.vector FROM chunk c
                 JOIN page p ON p.id = c.pageId JOIN document d ON d.id = p.documentId
@@ -329,7 +329,7 @@ extension PostgresStore: ChunkStore {
     }
 
     public func indexCoverage(model: String) throws -> (indexed: Int, pages: Int) {
-        try pool.transaction(readOnly: true) { tx in
+        try pool.read { tx in
             (try tx.scalar("SELECT count(DISTINCT pageId) FROM chunk WHERE model = \(model)", as: Int.self) ?? 0,
              try tx.scalar("SELECT count(*) FROM page WHERE status = 'completed'", as: Int.self) ?? 0)
         }

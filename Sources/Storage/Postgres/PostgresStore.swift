@@ -22,7 +22,7 @@ public struct PostgresStore: Sendable {
 
     /// True when the database has Chartex's tables (a store was created there).
     public func exists() throws -> Bool {
-        try pool.transaction(readOnly: true) { tx in
+        try pool.read { tx in
             try tx.scalar("SELECT to_regclass('document') IS NOT NULL", as: Bool.self) ?? false
         }
     }
@@ -141,7 +141,7 @@ public struct PostgresStore: Sendable {
 
 extension PostgresStore: ChartStore {
     public func status() throws -> StoreStatus {
-        try pool.transaction(readOnly: true) { tx in
+        try pool.read { tx in
             func counts(_ sql: String) throws -> [String: Int] {
                 var result: [String: Int] = [:]
                 for row in try tx.query(PostgresQuery(unsafeSQL: sql)) { result[try row[0].decode(String.self)] = try row[1].decode(Int.self) }
@@ -158,13 +158,13 @@ extension PostgresStore: ChartStore {
     }
 
     public func documents() throws -> [DocumentRecord] {
-        try pool.transaction(readOnly: true) { tx in
+        try pool.read { tx in
             try tx.query(PostgresQuery(unsafeSQL: "SELECT \(Self.documentColumns) FROM document ORDER BY id")).map(Self.document)
         }
     }
 
     public func document(id: Int64) throws -> DocumentRecord? {
-        try pool.transaction(readOnly: true) { tx in
+        try pool.read { tx in
             var statement = PostgresStatement("SELECT \(Self.documentColumns) FROM document WHERE id = ")
             statement.sql += statement.bind(id)
             return try tx.query(statement.query).first.map(Self.document)
@@ -172,7 +172,7 @@ extension PostgresStore: ChartStore {
     }
 
     public func resolveDocument(_ reference: String) throws -> DocumentRecord {
-        try pool.transaction(readOnly: true) { tx in
+        try pool.read { tx in
             func matching(_ condition: String, _ value: some PostgresDynamicTypeEncodable) throws -> [DocumentRecord] {
                 var statement = PostgresStatement("SELECT \(Self.documentColumns) FROM document WHERE ")
                 statement.sql += condition.replacingOccurrences(of: "?", with: statement.bind(value)) + " ORDER BY id"
@@ -196,7 +196,7 @@ extension PostgresStore: ChartStore {
     }
 
     public func pages(documentId: Int64) throws -> [PageRecord] {
-        try pool.transaction(readOnly: true) { tx in
+        try pool.read { tx in
             var statement = PostgresStatement("SELECT \(Self.pageColumns) FROM page WHERE documentId = ")
             statement.sql += statement.bind(documentId) + " ORDER BY number"
             return try tx.query(statement.query).map(Self.page)
@@ -204,7 +204,7 @@ extension PostgresStore: ChartStore {
     }
 
     public func page(documentId: Int64, number: Int) throws -> PageRecord? {
-        try pool.transaction(readOnly: true) { tx in
+        try pool.read { tx in
             var statement = PostgresStatement("SELECT \(Self.pageColumns) FROM page WHERE documentId = ")
             statement.sql += statement.bind(documentId) + " AND number = " + statement.bind(number)
             return try tx.query(statement.query).first.map(Self.page)
@@ -212,7 +212,7 @@ extension PostgresStore: ChartStore {
     }
 
     public func words(pageId: Int64) throws -> [WordRecord] {
-        try pool.transaction(readOnly: true) { tx in
+        try pool.read { tx in
             try tx.query("SELECT pageId, ordinal, text, x0, y0, x1, y1, conf FROM word WHERE pageId = \(pageId) ORDER BY ordinal")
                 .map { row in
                     WordRecord(pageId: try row.get("pageId"), ordinal: try row.get("ordinal"), text: try row.get("text"),
@@ -223,7 +223,7 @@ extension PostgresStore: ChartStore {
     }
 
     public func wordCounts(documentId: Int64) throws -> [Int: Int] {
-        try pool.transaction(readOnly: true) { tx in
+        try pool.read { tx in
             let rows = try tx.query("""
                 SELECT p.number, count(w.ordinal) FROM page p LEFT JOIN word w ON w.pageId = p.id
                 WHERE p.documentId = \(documentId) GROUP BY p.id, p.number
@@ -234,13 +234,13 @@ extension PostgresStore: ChartStore {
     }
 
     public func sourceURI(documentId: Int64) throws -> String? {
-        try pool.transaction(readOnly: true) { tx in
+        try pool.read { tx in
             try tx.scalar("SELECT path FROM job WHERE documentId = \(documentId) ORDER BY id DESC LIMIT 1", as: String.self)
         }
     }
 
     public func facts(_ filter: FactFilter) throws -> [FactRecord] {
-        try pool.transaction(readOnly: true) { tx in
+        try pool.read { tx in
             var statement = PostgresStatement("SELECT \(Self.factColumns) FROM fact WHERE true")
             if let id = filter.documentId { statement.sql += " AND documentId = " + statement.bind(id) }
             if let group = filter.group { statement.sql += " AND groupName = " + statement.bind(group) }
@@ -259,7 +259,7 @@ extension PostgresStore: ChartStore {
     }
 
     public func fact(id: Int64) throws -> FactRecord? {
-        try pool.transaction(readOnly: true) { tx in
+        try pool.read { tx in
             var statement = PostgresStatement("SELECT \(Self.factColumns) FROM fact WHERE id = ")
             statement.sql += statement.bind(id)
             return try tx.query(statement.query).first.map(Self.fact)
@@ -267,7 +267,7 @@ extension PostgresStore: ChartStore {
     }
 
     public func patientMRNs() throws -> [(documentId: Int64, mrn: String)] {
-        try pool.transaction(readOnly: true) { tx in
+        try pool.read { tx in
             try tx.query("""
                 SELECT documentId, normalizedValue FROM fact
                 WHERE groupName = 'patient' AND fieldPath = 'mrn' AND status != 'rejected' AND normalizedValue IS NOT NULL
@@ -277,7 +277,7 @@ extension PostgresStore: ChartStore {
     }
 
     public func latestEncounterDates() throws -> [Int64: String] {
-        try pool.transaction(readOnly: true) { tx in
+        try pool.read { tx in
             let rows = try tx.query("""
                 SELECT documentId, max(normalizedValue COLLATE "C") FROM fact
                 WHERE groupName = 'encounters' AND fieldPath IN ('date', 'endDate') AND status != 'rejected'
@@ -354,7 +354,7 @@ extension PostgresStore: ChartStore {
     }
 
     public func reviews(factId: Int64?, documentId: Int64?) throws -> [ReviewRecord] {
-        try pool.transaction(readOnly: true) { tx in
+        try pool.read { tx in
             var statement = PostgresStatement("SELECT \(Self.reviewColumns) FROM review WHERE true")
             if let factId { statement.sql += " AND factId = " + statement.bind(factId) }
             if let documentId { statement.sql += " AND documentId = " + statement.bind(documentId) }
@@ -367,7 +367,7 @@ extension PostgresStore: ChartStore {
     /// them, any order), "quoted phrases" as phrases, `or` and `-word` as in web search engines.
     /// Snippets mark the matches in [brackets], like the SQLite store's.
     public func search(_ query: String, documentId: Int64?, limit: Int) throws -> [SearchHit] {
-        try pool.transaction(readOnly: true) { tx in
+        try pool.read { tx in
             var statement = PostgresStatement("")
             let q = statement.bind(query)
             var sql = """
@@ -402,7 +402,7 @@ extension PostgresStore: ChartStore {
     }
 
     public func exportDocument(_ document: DocumentRecord) throws -> ExportedDocument {
-        try pool.transaction(readOnly: true) { tx in
+        try pool.read { tx in
             let id = document.id!
             var pagesQuery = PostgresStatement("SELECT \(Self.pageColumns) FROM page WHERE documentId = ")
             pagesQuery.sql += pagesQuery.bind(id) + " ORDER BY number"
@@ -440,7 +440,7 @@ extension PostgresStore: ChartStore {
     }
 
     public func auditLog(documentId: Int64?, limit: Int) throws -> [AuditRecord] {
-        try pool.transaction(readOnly: true) { tx in
+        try pool.read { tx in
             var statement = PostgresStatement("SELECT id, at, action, osUser, documentId, detail FROM auditLog WHERE true")
             if let documentId { statement.sql += " AND documentId = " + statement.bind(documentId) }
             statement.sql += " ORDER BY id DESC LIMIT " + statement.bind(limit)
