@@ -96,7 +96,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--chartex", default=os.path.join(ROOT, ".build/release/chartex"))
     ap.add_argument("--documents", type=int, default=200, help="tiny documents for the claims measurement")
-    ap.add_argument("--model-documents", type=int, default=24, help="documents for the end-to-end measurement")
+    ap.add_argument("--model-documents", type=int, default=48, help="documents for the end-to-end measurement")
     ap.add_argument("--latency", type=float, default=0.5, help="seconds per fake model request")
     ap.add_argument("--json", help="write the figures here")
     args = ap.parse_args()

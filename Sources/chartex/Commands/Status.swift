@@ -116,7 +116,7 @@ extension Chartex {
     /// `chartex search`: full-text search over page text.
     struct Search: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Search page text (SQLite FTS5): document, page and a highlighted snippet.",
+            abstract: "Search page text (the full-text index: FTS5 on SQLite, tsvector on PostgreSQL): document, page and a highlighted snippet.",
             discussion: "Plain words must all occur on the page; \"quoted phrases\", OR and prefix* work too.")
 
         @Argument(help: "What to look for.") var query: String
