@@ -18,8 +18,8 @@ import Testing
 
     @Test func everyCommandReadsTheSameFromEitherStore() throws {
         let sqlite = try Scratch(.sqlite), postgres = try Scratch(.postgres)
-        for scratch in [sqlite, postgres] {
-            let ingest = try chartex(["ingest", "--db", scratch.db, "--jobs", "2"] + Self.charts,
+        for db in [sqlite.db, postgres.db] {
+            let ingest = try chartex(["ingest", "--db", db, "--jobs", "2"] + Self.charts,
                                      environment: ["OMP_THREAD_LIMIT": "1"])
             try #require(ingest.status == 0, "\(ingest.stderr)")
         }
@@ -57,6 +57,21 @@ import Testing
                     return Dictionary(uniqueKeysWithValues: keys.map { ($0, "\(store[$0] ?? "-")") })
                 }
                 #expect(try counts(left) == counts(right))
+            } else if command.first == "search", !command.contains("--semantic") {
+                // The same pages, the same words marked. The order among equally good pages and
+                // the snippets' extent are each index's own (BM25 against ts_rank, FTS5's
+                // snippet() against ts_headline).
+                func hits(_ text: String) -> [String] {
+                    text.split(separator: "\n").map { line in
+                        let cells = line.split(separator: "\t", omittingEmptySubsequences: false)
+                        let marked = line.matches(of: /\[([^\]]+)\]/).map { String($0.1).lowercased() }
+                        return cells.prefix(3).joined(separator: "\t") + "\t" + Set(marked).sorted().joined(separator: ",")
+                    }
+                }
+                #expect(hits(left).sorted() == hits(right).sorted(), "\(command.joined(separator: " ")) finds other pages")
+            } else if command.first == "sql" {
+                // PostgreSQL names result columns its own way (lower case, `count`): the rows.
+                #expect(left.split(separator: "\n").dropFirst() == right.split(separator: "\n").dropFirst())
             } else {
                 #expect(left == right, "\(command.joined(separator: " ")) differs between SQLite and PostgreSQL")
             }
