@@ -59,12 +59,11 @@ final class EndpointBalancer: @unchecked Sendable {
         }
     }
 
-    /// A health check passed: the server takes requests again (its request is still outstanding).
+    /// A health check passed: the server gets this request (still outstanding). Its failure count
+    /// stays until a request succeeds, so a server that answers /health but fails every request
+    /// waits longer each time.
     func markUp(_ choice: Choice) {
-        lock.withLock {
-            entries[choice.index].failures = 0
-            entries[choice.index].downUntil = nil
-        }
+        lock.withLock { entries[choice.index].downUntil = nil }
     }
 
     /// Whether an error says the server itself is unwell (not the request).
