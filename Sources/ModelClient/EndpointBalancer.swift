@@ -1,7 +1,7 @@
 import Foundation
 
 /// Spreads model requests over several servers: each request goes to the server with the
-/// fewest requests outstanding; a server that fails (no connection, a timeout, a 5xx) is
+/// fewest requests outstanding (between equals, the one without recent failures); a server that fails (no connection, a timeout, a 5xx) is
 /// skipped for a while (1 s, doubling to 30 s per consecutive failure), and the first request
 /// after that waits for a health check (`GET /health`) before it is sent there. When every
 /// server is down, the one whose wait ends first is tried.
@@ -37,7 +37,8 @@ final class EndpointBalancer: @unchecked Sendable {
     func acquire(now: Date = Date()) -> Choice {
         lock.withLock {
             let up = entries.indices.filter { entries[$0].downUntil.map { $0 <= now } ?? true }
-            let index = up.min { entries[$0].outstanding < entries[$1].outstanding }
+            // Fewest outstanding; between equals, the one that has not failed lately.
+            let index = up.min { (entries[$0].outstanding, entries[$0].failures) < (entries[$1].outstanding, entries[$1].failures) }
                 ?? entries.indices.min { (entries[$0].downUntil ?? now) < (entries[$1].downUntil ?? now) }!
             entries[index].outstanding += 1
             return Choice(index: index, url: entries[index].url, needsCheck: entries[index].downUntil != nil)

@@ -56,7 +56,8 @@ import Validation
         let badURL = bad?.endpoint ?? "http://127.0.0.1:1"
         var configuration = ModelConfiguration(endpoint: "\(badURL),\(good.endpoint)")
         configuration.backoffSeconds = 0.01
-        configuration.connectTimeout = 2
+        configuration.connectTimeout = 2  // a refused connection is retried until then
+        configuration.retries = 5  // a loaded machine may time a request out now and then
         let client = ModelClient(configuration: configuration, endpoint: configuration.endpoint!)
         let unnamed = ModelPrompt(text: "Extract the medications.\n<page>\nMetformin 500 mg PO BID\n</page>")
         let started = Date()
