@@ -46,26 +46,14 @@ extension AppDatabase {
     /// Finds a document by id, unique sha256 prefix (4+ hex digits) or file name.
     public func resolveDocument(_ reference: String) throws -> DocumentRecord {
         try writer.read { db in
-            if let id = Int64(reference), let document = try DocumentRecord.fetchOne(db, key: id) {
-                return document
+            try DocumentReference.resolve(reference) { criterion in
+                switch criterion {
+                case .id(let id): try DocumentRecord.fetchOne(db, key: id).map { [$0] } ?? []
+                case .shaPrefix(let prefix): try DocumentRecord.filter(sql: "sha256 LIKE ? || '%'", arguments: [prefix]).fetchAll(db)
+                case .fileName(let name): try DocumentRecord.filter(Column("fileName") == name).fetchAll(db)
+                case .sourcePath(let path): try DocumentRecord.filter(Column("sourcePath") == path).fetchAll(db)
+                }
             }
-            var matches: [DocumentRecord] = []
-            let lower = reference.lowercased()
-            if lower.count >= 4, lower.allSatisfy(\.isHexDigit) {
-                matches = try DocumentRecord.filter(sql: "sha256 LIKE ? || '%'", arguments: [lower]).fetchAll(db)
-            }
-            if matches.isEmpty {
-                matches = try DocumentRecord.filter(Column("fileName") == reference).fetchAll(db)
-            }
-            if matches.isEmpty {
-                matches = try DocumentRecord.filter(Column("sourcePath") == reference).fetchAll(db)
-            }
-            guard let first = matches.first else { throw StorageError.documentNotFound(reference: reference) }
-            guard matches.count == 1 else {
-                throw StorageError.ambiguousDocument(reference: reference,
-                                                     candidates: matches.map { "\($0.id!) (\($0.sha256.prefix(12)))" })
-            }
-            return first
         }
     }
 

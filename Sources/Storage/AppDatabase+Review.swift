@@ -32,6 +32,36 @@ public struct ReviewOutcome: Codable, Sendable {
     public var supersededFacts: [Int64]
 }
 
+extension ReviewDecision {
+    /// The fact as this decision leaves it (value, status, extractor); who and when are the caller's.
+    /// Accepting or correcting makes a reading the field's value, verified by the reviewer.
+    func applied(to fact: FactRecord, value: String?) -> FactRecord {
+        var fact = fact
+        switch self {
+        case .accept, .correct:
+            if self == .correct, let value { fact.normalizedValue = value }
+            fact.status = "verified"
+            fact.extractor = "reviewer"
+            fact.alternative = false
+        case .reject:
+            fact.status = "rejected"
+        }
+        return fact
+    }
+
+    /// The note on another reading of the field that an accept or a correction set aside.
+    func supersedingNote(factId: Int64) -> String {
+        "another reading of the field (fact \(factId)) was \(self == .accept ? "accepted" : "corrected")"
+    }
+
+    /// The audit log's line for the decision.
+    func auditDetail(before: FactRecord, after: FactRecord) -> String {
+        "fact \(after.id ?? 0) \(after.groupName)[\(after.item)].\(after.fieldPath): \(rawValue), \(before.status) → \(after.status)"
+            + (before.normalizedValue != after.normalizedValue
+                ? ", '\(before.normalizedValue ?? "")' → '\(after.normalizedValue ?? "")'" : "")
+    }
+}
+
 extension AppDatabase {
     public func fact(id: Int64) throws -> FactRecord? {
         try writer.read { db in try FactRecord.fetchOne(db, key: id) }
@@ -62,12 +92,9 @@ extension AppDatabase {
             let now = Timestamp.now()
             let before = fact
             var superseded: [Int64] = []
-            switch decision {
-            case .accept, .correct:
-                if decision == .correct, let value { fact.normalizedValue = value }
-                fact.status = "verified"
-                fact.extractor = "reviewer"
-                fact.alternative = false
+            fact = decision.applied(to: fact, value: value)
+            if decision != .reject {
+                // The field's other readings are set aside.
                 let others = try FactRecord.filter(Column("documentId") == fact.documentId && Column("groupName") == fact.groupName
                                                    && Column("item") == fact.item && Column("fieldPath") == fact.fieldPath
                                                    && Column("id") != factId && Column("status") != "rejected").fetchAll(db)
@@ -80,13 +107,11 @@ extension AppDatabase {
                     var row = ReviewRecord(factId: other.id, documentId: other.documentId, groupName: other.groupName, item: other.item,
                                            fieldPath: other.fieldPath, decision: ReviewDecision.reject.rawValue,
                                            oldValue: old.normalizedValue, newValue: old.normalizedValue, oldStatus: old.status,
-                                           note: "another reading of the field (fact \(factId)) was \(decision == .accept ? "accepted" : "corrected")",
+                                           note: decision.supersedingNote(factId: factId),
                                            reviewer: reviewer, at: now)
                     try row.insert(db)
                     superseded.append(other.id!)
                 }
-            case .reject:
-                fact.status = "rejected"
             }
             fact.reviewedBy = reviewer
             fact.reviewedAt = now
@@ -96,10 +121,7 @@ extension AppDatabase {
                                       newValue: fact.normalizedValue, oldStatus: before.status, note: note, reviewer: reviewer, at: now)
             try review.insert(db)
             var entry = AuditRecord(at: now, action: "review", osUser: reviewer, documentId: fact.documentId,
-                                    detail: "fact \(factId) \(fact.groupName)[\(fact.item)].\(fact.fieldPath): \(decision.rawValue), "
-                                        + "\(before.status) → \(fact.status)"
-                                        + (before.normalizedValue != fact.normalizedValue
-                                            ? ", '\(before.normalizedValue ?? "")' → '\(fact.normalizedValue ?? "")'" : ""))
+                                    detail: decision.auditDetail(before: before, after: fact))
             try entry.insert(db)
             return ReviewOutcome(fact: fact, review: review, supersededFacts: superseded)
         }

@@ -65,3 +65,26 @@ public protocol ChunkStore: Sendable {
 public typealias Store = ChartStore & QueueStore & ChunkStore
 
 extension AppDatabase: ChartStore, QueueStore, ChunkStore {}
+
+/// How a document reference (`chartex show REF`, `--document REF`) is read, in both stores:
+/// an id, else a unique sha256 prefix of 4+ hex digits, else a file name, else the path it was
+/// imported from. Several matches are an error naming them.
+enum DocumentReference {
+    case id(Int64), shaPrefix(String), fileName(String), sourcePath(String)
+
+    /// `find` returns the documents matching one criterion.
+    static func resolve(_ reference: String, _ find: (DocumentReference) throws -> [DocumentRecord]) throws -> DocumentRecord {
+        if let id = Int64(reference), let document = try find(.id(id)).first { return document }
+        var matches: [DocumentRecord] = []
+        let lower = reference.lowercased()
+        if lower.count >= 4, lower.allSatisfy(\.isHexDigit) { matches = try find(.shaPrefix(lower)) }
+        if matches.isEmpty { matches = try find(.fileName(reference)) }
+        if matches.isEmpty { matches = try find(.sourcePath(reference)) }
+        guard let first = matches.first else { throw StorageError.documentNotFound(reference: reference) }
+        guard matches.count == 1 else {
+            throw StorageError.ambiguousDocument(reference: reference,
+                                                 candidates: matches.map { "\($0.id!) (\($0.sha256.prefix(12)))" })
+        }
+        return first
+    }
+}

@@ -22,15 +22,7 @@ import Testing
         let folder = FileManager.default.temporaryDirectory
             .appendingPathComponent("chartex-layout-families-\(ProcessInfo.processInfo.processIdentifier)")
         defer { try? FileManager.default.removeItem(at: folder) }
-        let cache = ProcessInfo.processInfo.environment["CHARTEX_CACHE"]
-            ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/chartex").path
-        let generator = Process()
-        generator.executableURL = URL(fileURLWithPath: "\(cache)/venv-corpus/bin/python")
-        generator.arguments = [root.appendingPathComponent("scripts/corpus/make_chart_corpus.py").path,
-                               "--out", folder.path, "--per-family", "1"]
-        try generator.run()
-        generator.waitUntilExit()
-        try #require(generator.terminationStatus == 0, "make_chart_corpus.py failed; run scripts/setup-corpus.sh")
+        try #require(try makeChartCorpus(in: folder), "make_chart_corpus.py failed; run scripts/setup-corpus.sh")
 
         let json = folder.appendingPathComponent("figures.json").path
         let scored = try python(["scripts/evaluate_facts.py", "--samples", folder.path, "--by", "split",

@@ -13,16 +13,7 @@ import Glibc
 @Suite(.serialized) struct PostgresQueueTests {
     /// 20 born-digital charts of the layout-family generator (scripts/corpus/make_chart_corpus.py).
     static func charts(in folder: URL) throws -> [String] {
-        let cache = ProcessInfo.processInfo.environment["CHARTEX_CACHE"]
-            ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/chartex").path
-        let generator = Process()
-        generator.executableURL = URL(fileURLWithPath: "\(cache)/venv-corpus/bin/python")
-        generator.arguments = [root.appendingPathComponent("scripts/corpus/make_chart_corpus.py").path,
-                               "--out", folder.path, "--per-family", "1"]
-        generator.standardOutput = FileHandle.nullDevice
-        try generator.run()
-        generator.waitUntilExit()
-        try #require(generator.terminationStatus == 0, "make_chart_corpus.py failed; run scripts/setup-corpus.sh")
+        try #require(try makeChartCorpus(in: folder), "make_chart_corpus.py failed; run scripts/setup-corpus.sh")
         let pdfs = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".pdf") }.sorted()
         try #require(pdfs.count >= 20)
         return pdfs.prefix(20).map { folder.appendingPathComponent($0).path }

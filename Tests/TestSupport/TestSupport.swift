@@ -24,8 +24,13 @@ public func chartex(_ arguments: [String], environment: [String: String] = [:]) 
     guard FileManager.default.isExecutableFile(atPath: binary.path) else {
         throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: binary.path + " (run swift build first)"])
     }
+    return try collect(binary, arguments, environment: environment)
+}
+
+/// Runs a program (in the package root) and collects what it printed and its status.
+func collect(_ executable: URL, _ arguments: [String], environment: [String: String] = [:]) throws -> CommandResult {
     let process = Process()
-    process.executableURL = binary
+    process.executableURL = executable
     process.arguments = arguments
     process.currentDirectoryURL = packageRoot
     if !environment.isEmpty {
@@ -112,6 +117,18 @@ public final class FakeModelServer: @unchecked Sendable {
     }
 }
 
+/// Writes the layout-family corpus (scripts/corpus/make_chart_corpus.py, one document per
+/// family with `perFamily: 1`, born-digital) into `folder`, with the corpus venv's Python
+/// (scripts/setup-corpus.sh). Returns false when the generator failed.
+public func makeChartCorpus(in folder: URL, perFamily: Int = 1) throws -> Bool {
+    let cache = ProcessInfo.processInfo.environment["CHARTEX_CACHE"]
+        ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/chartex").path
+    let result = try collect(URL(fileURLWithPath: "\(cache)/venv-corpus/bin/python"),
+                             [packageRoot.appendingPathComponent("scripts/corpus/make_chart_corpus.py").path,
+                              "--out", folder.path, "--per-family", String(perFamily)])
+    return result.status == 0
+}
+
 /// Which store a test runs on.
 public enum Backend: String, CaseIterable, Sendable, CustomStringConvertible {
     case sqlite, postgres
@@ -168,18 +185,7 @@ public enum TestPostgres {
     /// Runs a program from PATH and collects what it printed.
     @discardableResult
     public static func run(_ arguments: [String]) throws -> CommandResult {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let errData = ErrorReader(err.fileHandleForReading)
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return CommandResult(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                             stderr: String(decoding: errData.data(), as: UTF8.self))
+        try collect(URL(fileURLWithPath: "/usr/bin/env"), arguments)
     }
 }
 

@@ -178,20 +178,14 @@ extension PostgresStore: ChartStore {
                 statement.sql += condition.replacingOccurrences(of: "?", with: statement.bind(value)) + " ORDER BY id"
                 return try tx.query(statement.query).map(Self.document)
             }
-            if let id = Int64(reference), let document = try matching("id = ?", id).first { return document }
-            var matches: [DocumentRecord] = []
-            let lower = reference.lowercased()
-            if lower.count >= 4, lower.allSatisfy(\.isHexDigit) {
-                matches = try matching("starts_with(sha256, ?)", lower)
+            return try DocumentReference.resolve(reference) { criterion in
+                switch criterion {
+                case .id(let id): try matching("id = ?", id)
+                case .shaPrefix(let prefix): try matching("starts_with(sha256, ?)", prefix)
+                case .fileName(let name): try matching("fileName = ?", name)
+                case .sourcePath(let path): try matching("sourcePath = ?", path)
+                }
             }
-            if matches.isEmpty { matches = try matching("fileName = ?", reference) }
-            if matches.isEmpty { matches = try matching("sourcePath = ?", reference) }
-            guard let first = matches.first else { throw StorageError.documentNotFound(reference: reference) }
-            guard matches.count == 1 else {
-                throw StorageError.ambiguousDocument(reference: reference,
-                                                     candidates: matches.map { "\($0.id!) (\($0.sha256.prefix(12)))" })
-            }
-            return first
         }
     }
 
@@ -299,12 +293,9 @@ extension PostgresStore: ChartStore {
             let now = Timestamp.now()
             let before = fact
             var superseded: [Int64] = []
-            switch decision {
-            case .accept, .correct:
-                if decision == .correct, let value { fact.normalizedValue = value }
-                fact.status = "verified"
-                fact.extractor = "reviewer"
-                fact.alternative = false
+            fact = decision.applied(to: fact, value: value)
+            if decision != .reject {
+                // The field's other readings are set aside.
                 var others = PostgresStatement("SELECT \(Self.factColumns) FROM fact WHERE documentId = ")
                 others.sql += others.bind(fact.documentId) + " AND groupName = " + others.bind(fact.groupName)
                     + " AND item = " + others.bind(fact.item) + " AND fieldPath = " + others.bind(fact.fieldPath)
@@ -313,7 +304,7 @@ extension PostgresStore: ChartStore {
                     try tx.query("""
                         UPDATE fact SET status = 'rejected', reviewedBy = \(reviewer), reviewedAt = \(now) WHERE id = \(other.id!)
                         """)
-                    let note = "another reading of the field (fact \(factId)) was \(decision == .accept ? "accepted" : "corrected")"
+                    let note = decision.supersedingNote(factId: factId)
                     try tx.query("""
                         INSERT INTO review (factId, documentId, groupName, item, fieldPath, decision, oldValue, newValue,
                                             oldStatus, note, reviewer, at)
@@ -323,8 +314,6 @@ extension PostgresStore: ChartStore {
                         """)
                     superseded.append(other.id!)
                 }
-            case .reject:
-                fact.status = "rejected"
             }
             fact.reviewedBy = reviewer
             fact.reviewedAt = now
@@ -345,10 +334,7 @@ extension PostgresStore: ChartStore {
                                       oldValue: before.normalizedValue, newValue: fact.normalizedValue,
                                       oldStatus: before.status, note: note, reviewer: reviewer, at: now)
             try Self.insertAudit(tx, at: now, action: "review", osUser: reviewer, documentId: fact.documentId,
-                                 detail: "fact \(factId) \(fact.groupName)[\(fact.item)].\(fact.fieldPath): \(decision.rawValue), "
-                                    + "\(before.status) → \(fact.status)"
-                                    + (before.normalizedValue != fact.normalizedValue
-                                        ? ", '\(before.normalizedValue ?? "")' → '\(fact.normalizedValue ?? "")'" : ""))
+                                 detail: decision.auditDetail(before: before, after: fact))
             return ReviewOutcome(fact: fact, review: review, supersededFacts: superseded)
         }
     }
