@@ -160,10 +160,13 @@ public struct ChartService: Sendable {
             corrected = value
             let item = try mapped { try store.facts(FactFilter(documentId: fact.documentId, group: fact.groupName)) }
                 .filter { $0.item == fact.item && !$0.alternative && $0.status != "rejected" && $0.fieldPath != fact.fieldPath }
+            guard let group = FactGroup(rawValue: fact.groupName) else {
+                throw ServiceError(.inputFailed, "'\(fact.groupName)' is not a group of the chart schema")
+            }
             let extracted = item.map {
-                ExtractedFact(group: $0.groupName, item: 0, field: $0.fieldPath, raw: $0.rawValue ?? "", value: $0.normalizedValue ?? "",
+                ExtractedFact(group: group, item: 0, field: $0.fieldPath, raw: $0.rawValue ?? "", value: $0.normalizedValue ?? "",
                               page: $0.evidencePage ?? 0, bbox: nil, sourceText: "", ocrConfidence: 100)
-            } + [ExtractedFact(group: fact.groupName, item: 0, field: fact.fieldPath, raw: value, value: value,
+            } + [ExtractedFact(group: group, item: 0, field: fact.fieldPath, raw: value, value: value,
                                page: fact.evidencePage ?? 0, bbox: nil, sourceText: "", ocrConfidence: 100)]
             let definitions = try mapped { try ChartSchemas.definitions() }
             if let violations = ChartSchemas.validate(extracted, definitions: definitions).values.first, !violations.isEmpty {

@@ -55,7 +55,7 @@ public struct ChartSplitter: Sendable {
             result.append(PageClassification(page: page.number, documentType: type, segment: segment))
             // This page's own identifiers.
             var identity: [String: String] = [:]
-            for fact in extractor.extract(pages: [page]) where fact.group == "patient" {
+            for fact in extractor.extract(pages: [page]) where fact.group == .patient {
                 identity[fact.field] = fact.value
             }
             if !identity.isEmpty { identities[page.number] = identity }

@@ -2,8 +2,7 @@ import ChartModel
 
 /// One value a extractor read, with its evidence on the page.
 public struct ExtractedFact: Sendable, Hashable {
-    /// patient, encounters, problems, medications, allergies, vitals, labs, immunizations.
-    public var group: String
+    public var group: FactGroup
     /// Which item of the group (0 for the patient).
     public var item: Int
     /// The field within the item: name, value, unit, date…
@@ -20,12 +19,12 @@ public struct ExtractedFact: Sendable, Hashable {
     /// Mean OCR confidence of those words, 0–100.
     public var ocrConfidence: Double
     /// verified or needs_review.
-    public var status: String
+    public var status: FactStatus
     /// Why the fact needs review, when it does.
     public var reviewReason: String?
 
-    public init(group: String, item: Int, field: String, raw: String, value: String, page: Int, bbox: BoundingBox?,
-                sourceText: String, ocrConfidence: Double, status: String = "verified", reviewReason: String? = nil) {
+    public init(group: FactGroup, item: Int, field: String, raw: String, value: String, page: Int, bbox: BoundingBox?,
+                sourceText: String, ocrConfidence: Double, status: FactStatus = .verified, reviewReason: String? = nil) {
         self.group = group
         self.item = item
         self.field = field

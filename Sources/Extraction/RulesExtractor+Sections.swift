@@ -42,10 +42,10 @@ extension RulesExtractor {
     func readMedication(_ line: Line, stopped: Bool, into builder: inout Builder) {
         guard let sig = SigParser.parse(line.text) else { return }
         let name = sig.name.trimmingCharacters(in: CharacterSet(charactersIn: "-• "))
-        if let existing = builder.facts.first(where: { $0.group == "medications" && $0.field == "name" && $0.value.lowercased() == name.lowercased() }) {
+        if let existing = builder.facts.first(where: { $0.group == .medications && $0.field == "name" && $0.value.lowercased() == name.lowercased() }) {
             // Mentioned again later in the chart: the latest mention's status wins.
             let status = stopped ? "discontinued" : (sig.status ?? "active")
-            if let index = builder.facts.firstIndex(where: { $0.group == "medications" && $0.item == existing.item && $0.field == "status" }),
+            if let index = builder.facts.firstIndex(where: { $0.group == .medications && $0.item == existing.item && $0.field == "status" }),
                builder.facts[index].value != status, stopped || sig.status != nil {
                 let words = Self.find(name, in: line) ?? 0..<line.words.count
                 builder.facts[index].value = status
@@ -56,15 +56,15 @@ extension RulesExtractor {
             }
             return
         }
-        let item = builder.newItem("medications")
+        let item = builder.newItem(.medications)
         let nameWords = Self.find(name, in: line) ?? 0..<min(1, line.words.count)
-        builder.add("medications", item, "name", raw: name, value: name, line: line, words: nameWords)
+        builder.add(.medications, item, "name", raw: name, value: name, line: line, words: nameWords)
         var cursor = nameWords.upperBound
         func add(_ field: String, _ raw: String?, value: String? = nil) {
             guard let raw else { return }
             let words = Self.find(raw, in: line, from: cursor) ?? Self.find(raw, in: line) ?? nameWords
             if words.upperBound > cursor { cursor = words.lowerBound }
-            builder.add("medications", item, field, raw: raw, value: value ?? raw, line: line, words: words)
+            builder.add(.medications, item, field, raw: raw, value: value ?? raw, line: line, words: words)
         }
         add("dose", sig.dose)
         add("unit", sig.unit)
@@ -75,12 +75,12 @@ extension RulesExtractor {
             if lower.contains("nostril") || lower.contains("nasal") { route = "intranasal" }
             else if lower.contains("puff") || lower.contains("inhaler") || lower.contains("hfa") { route = "inhaled" }
         }
-        if let route { builder.add("medications", item, "route", raw: route, value: route, line: line,
+        if let route { builder.add(.medications, item, "route", raw: route, value: route, line: line,
                                    words: Self.find(route, in: line) ?? nameWords) }
         add("frequency", sig.frequency)
         add("prn", sig.prn)
         let status = stopped ? "discontinued" : (sig.status ?? "active")
-        builder.add("medications", item, "status", raw: status, value: status, line: line, words: nameWords)
+        builder.add(.medications, item, "status", raw: status, value: status, line: line, words: nameWords)
     }
 
     /// Medication changes in plans and narrative: "start Empagliflozin 10 mg PO daily",
@@ -90,18 +90,18 @@ extension RulesExtractor {
         for match in text.matches(of: /(?i)\b(?:start|started|begin|initiate)\s+([A-Za-z][A-Za-z-]+(?:\s+[A-Za-z-]+)?\s+\d[^;]*?)(?:[;]|\.(?:\s|$)|$)/) {
             let phrase = String(match.1)
             let sub = Line(page: line.page, words: Self.words(of: phrase, in: line))
-            guard let sig = SigParser.parse(phrase), !builder.has("medications", field: "name", value: sig.name) else { continue }
+            guard let sig = SigParser.parse(phrase), !builder.has(.medications, field: "name", value: sig.name) else { continue }
             readMedication(sub.words.isEmpty ? line : sub, stopped: false, into: &builder)
-            if let item = builder.facts.last(where: { $0.group == "medications" && $0.field == "name" })?.item,
-               let index = builder.facts.lastIndex(where: { $0.group == "medications" && $0.item == item && $0.field == "status" }) {
+            if let item = builder.facts.last(where: { $0.group == .medications && $0.field == "name" })?.item,
+               let index = builder.facts.lastIndex(where: { $0.group == .medications && $0.item == item && $0.field == "status" }) {
                 builder.facts[index].value = "new"
                 builder.facts[index].raw = "start"
             }
         }
         for match in text.matches(of: /(?i)\b(?:increase|decrease|change|reduce)\s+([A-Za-z][A-Za-z-]+)\s+to\s+(\d+(?:\.\d+)?)\s*(mg|mcg|g|units|mEq)\b/) {
             let name = String(match.1)
-            guard let item = builder.facts.first(where: { $0.group == "medications" && $0.field == "name" && $0.value.lowercased() == name.lowercased() })?.item,
-                  let index = builder.facts.firstIndex(where: { $0.group == "medications" && $0.item == item && $0.field == "dose" })
+            guard let item = builder.facts.first(where: { $0.group == .medications && $0.field == "name" && $0.value.lowercased() == name.lowercased() })?.item,
+                  let index = builder.facts.firstIndex(where: { $0.group == .medications && $0.item == item && $0.field == "dose" })
             else { continue }
             let words = Self.wordRange(of: match.range, in: line)
             builder.facts[index].value = String(match.2)
@@ -112,8 +112,8 @@ extension RulesExtractor {
         }
         for match in text.matches(of: /(?i)\b([A-Za-z][A-Za-z-]+)\s+course\s+completed|\b(?:stop|stopped|discontinue|discontinued)\s+([A-Za-z][A-Za-z-]+)/) {
             let name = String(match.1 ?? match.2 ?? "")
-            guard let item = builder.facts.first(where: { $0.group == "medications" && $0.field == "name" && $0.value.lowercased() == name.lowercased() })?.item,
-                  let index = builder.facts.firstIndex(where: { $0.group == "medications" && $0.item == item && $0.field == "status" })
+            guard let item = builder.facts.first(where: { $0.group == .medications && $0.field == "name" && $0.value.lowercased() == name.lowercased() })?.item,
+                  let index = builder.facts.firstIndex(where: { $0.group == .medications && $0.item == item && $0.field == "status" })
             else { continue }
             builder.facts[index].value = "discontinued"
             builder.facts[index].raw = String(text[match.range])
@@ -131,11 +131,11 @@ extension RulesExtractor {
         let text = line.words[start..<end].map(\.text).joined(separator: " ")
         let lower = text.lowercased()
         if lower.contains("nkda") || lower.contains("no known") {
-            guard !builder.has("allergies", field: "substance", value: "NKDA") else { return }
-            let item = builder.newItem("allergies")
+            guard !builder.has(.allergies, field: "substance", value: "NKDA") else { return }
+            let item = builder.newItem(.allergies)
             let words = Self.find("NKDA", in: line) ?? start..<end
-            builder.add("allergies", item, "substance", raw: text, value: "NKDA", line: line, words: words)
-            builder.add("allergies", item, "noKnownAllergies", raw: text, value: "true", line: line, words: words)
+            builder.add(.allergies, item, "substance", raw: text, value: "NKDA", line: line, words: words)
+            builder.add(.allergies, item, "noKnownAllergies", raw: text, value: "true", line: line, words: words)
             return
         }
         for part in text.split(whereSeparator: { $0 == ";" || $0 == "," }) {
@@ -158,16 +158,16 @@ extension RulesExtractor {
             }
             substance = substance.trimmingCharacters(in: CharacterSet(charactersIn: "-•. "))
             guard substance.count >= 2, substance.first?.isLetter == true,
-                  !builder.has("allergies", field: "substance", value: substance) else { continue }
-            let item = builder.newItem("allergies")
+                  !builder.has(.allergies, field: "substance", value: substance) else { continue }
+            let item = builder.newItem(.allergies)
             let words = Self.find(substance, in: line, from: start) ?? start..<end
-            builder.add("allergies", item, "substance", raw: substance, value: substance, line: line, words: words)
+            builder.add(.allergies, item, "substance", raw: substance, value: substance, line: line, words: words)
             if let reaction {
-                builder.add("allergies", item, "reaction", raw: reaction, value: reaction, line: line,
+                builder.add(.allergies, item, "reaction", raw: reaction, value: reaction, line: line,
                             words: Self.find(reaction, in: line, from: start) ?? words)
             }
             if let severity {
-                builder.add("allergies", item, "severity", raw: severity, value: severity, line: line,
+                builder.add(.allergies, item, "severity", raw: severity, value: severity, line: line,
                             words: Self.find("(\(severity))", in: line, from: start) ?? words)
             }
         }
@@ -201,12 +201,12 @@ extension RulesExtractor {
             if unit == nil, match.numberOfRanges > 2, let unitRange = Range(match.range(at: 2), in: text) {
                 unit = ValueNormalizer.unit(String(text[unitRange]))
             }
-            let item = builder.newItem("vitals")
+            let item = builder.newItem(.vitals)
             let words = Self.wordRange(of: whole, in: line)
-            builder.add("vitals", item, "name", raw: name, value: name, line: line, words: words)
-            builder.add("vitals", item, "value", raw: raw, value: raw, line: line, words: Self.wordRange(of: valueRange, in: line))
-            if let unit { builder.add("vitals", item, "unit", raw: unit, value: unit, line: line, words: words) }
-            if let date { builder.add("vitals", item, "date", raw: date, value: date, line: line, words: 0..<0) }
+            builder.add(.vitals, item, "name", raw: name, value: name, line: line, words: words)
+            builder.add(.vitals, item, "value", raw: raw, value: raw, line: line, words: Self.wordRange(of: valueRange, in: line))
+            if let unit { builder.add(.vitals, item, "unit", raw: unit, value: unit, line: line, words: words) }
+            if let date { builder.add(.vitals, item, "date", raw: date, value: date, line: line, words: 0..<0) }
         }
     }
 
@@ -288,24 +288,24 @@ extension RulesExtractor {
         }
         for (n, value) in values.enumerated() {
             let date = context.columnDates.count > n ? context.columnDates[n] : (explicitDate ?? context.sectionDate ?? context.encounterDate)
-            let item = builder.newItem("labs")
-            builder.add("labs", item, "name", raw: name, value: name, line: line, words: nameWords)
+            let item = builder.newItem(.labs)
+            builder.add(.labs, item, "name", raw: name, value: name, line: line, words: nameWords)
             let number = ValueNormalizer.number(value.raw)
             var review: String?
             if let number {
                 review = LabPlausibility.problem(value: number, printed: value.raw, range: range.flatMap { ReferenceRange($0.0) })
             }
-            builder.add("labs", item, "value", raw: value.raw, value: number.map { Self.format($0) } ?? value.raw, line: line,
+            builder.add(.labs, item, "value", raw: value.raw, value: number.map { Self.format($0) } ?? value.raw, line: line,
                         words: value.words, review: review)
-            if let unit { builder.add("labs", item, "unit", raw: unit.0, value: unit.0, line: line, words: unit.1, review: unitReview) }
-            if let range { builder.add("labs", item, "referenceRange", raw: range.0, value: range.0, line: line, words: range.1) }
+            if let unit { builder.add(.labs, item, "unit", raw: unit.0, value: unit.0, line: line, words: unit.1, review: unitReview) }
+            if let range { builder.add(.labs, item, "referenceRange", raw: range.0, value: range.0, line: line, words: range.1) }
             if let f = value.flag ?? flag?.0 {
-                builder.add("labs", item, "flag", raw: f, value: f, line: line, words: value.flag != nil ? value.words : flag!.1)
+                builder.add(.labs, item, "flag", raw: f, value: f, line: line, words: value.flag != nil ? value.words : flag!.1)
             } else if let number, let parsed = range.flatMap({ ReferenceRange($0.0) }), let derived = parsed.flag(for: number) {
                 // No flag printed: the reference range says it.
-                builder.add("labs", item, "flag", raw: derived, value: derived, line: line, words: range!.1)
+                builder.add(.labs, item, "flag", raw: derived, value: derived, line: line, words: range!.1)
             }
-            if let date { builder.add("labs", item, "date", raw: date, value: date, line: line, words: 0..<0) }
+            if let date { builder.add(.labs, item, "date", raw: date, value: date, line: line, words: 0..<0) }
         }
         return i
     }
@@ -340,13 +340,13 @@ extension RulesExtractor {
             if let period = name.firstIndex(of: ".") { name = String(name[..<period]) }
             name = name.trimmingCharacters(in: CharacterSet(charactersIn: " .:"))
             guard name.count >= 3, name.first?.isLetter == true,
-                  !builder.facts.contains(where: { $0.group == "problems" && $0.field == "name" && Self.similar($0.value, name) })
+                  !builder.facts.contains(where: { $0.group == .problems && $0.field == "name" && Self.similar($0.value, name) })
             else { continue }
-            let item = builder.newItem("problems")
+            let item = builder.newItem(.problems)
             let words = Self.find(name, in: line, from: start) ?? start..<line.words.count
-            builder.add("problems", item, "name", raw: name, value: name, line: line, words: words)
-            builder.add("problems", item, "status", raw: status, value: status, line: line, words: words)
-            if let onset { builder.add("problems", item, "onset", raw: onset, value: onset, line: line, words: words) }
+            builder.add(.problems, item, "name", raw: name, value: name, line: line, words: words)
+            builder.add(.problems, item, "status", raw: status, value: status, line: line, words: words)
+            if let onset { builder.add(.problems, item, "onset", raw: onset, value: onset, line: line, words: words) }
         }
     }
 
@@ -388,10 +388,10 @@ extension RulesExtractor {
             if vaccine.lowercased().hasSuffix(" vaccine") { vaccine = String(vaccine.dropLast(8)) }
             guard vaccine.contains(where: \.isLetter) else { continue }
             let date = dates.normalize(tokens[dateIndex])!
-            let item = builder.newItem("immunizations")
+            let item = builder.newItem(.immunizations)
             let words = Self.find(vaccine, in: line) ?? 0..<line.words.count
-            builder.add("immunizations", item, "vaccine", raw: vaccine, value: vaccine, line: line, words: words)
-            builder.add("immunizations", item, "date", raw: tokens[dateIndex], value: date, line: line,
+            builder.add(.immunizations, item, "vaccine", raw: vaccine, value: vaccine, line: line, words: words)
+            builder.add(.immunizations, item, "date", raw: tokens[dateIndex], value: date, line: line,
                         words: Self.find(tokens[dateIndex], in: line) ?? words)
         }
     }

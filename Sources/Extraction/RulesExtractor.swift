@@ -63,16 +63,16 @@ public struct RulesExtractor: Sendable {
 
     struct Builder {
         var facts: [ExtractedFact] = []
-        var counts: [String: Int] = [:]
+        var counts: [FactGroup: Int] = [:]
         let minimumConfidence: Double
 
-        mutating func newItem(_ group: String) -> Int {
+        mutating func newItem(_ group: FactGroup) -> Int {
             let item = counts[group, default: 0]
             counts[group] = item + 1
             return item
         }
 
-        mutating func add(_ group: String, _ item: Int, _ field: String, raw: String, value: String, line: Line,
+        mutating func add(_ group: FactGroup, _ item: Int, _ field: String, raw: String, value: String, line: Line,
                           words: Range<Int>, review: String? = nil) {
             let confidence = line.confidence(words)
             var reason = review
@@ -84,7 +84,7 @@ public struct RulesExtractor: Sendable {
             }
             facts.append(ExtractedFact(group: group, item: item, field: field, raw: raw, value: value, page: line.page,
                                        bbox: words.isEmpty ? nil : line.box(words), sourceText: line.text,
-                                       ocrConfidence: confidence, status: reason == nil ? "verified" : "needs_review",
+                                       ocrConfidence: confidence, status: reason == nil ? .verified : .needsReview,
                                        reviewReason: reason))
         }
 
@@ -95,28 +95,28 @@ public struct RulesExtractor: Sendable {
         /// A field of the latest encounter, or, before there is one, of the first to come.
         mutating func addEncounterField(_ field: String, raw: String, value: String, line: Line, words: Range<Int>,
                                         review: String? = nil) {
-            if let item = facts.last(where: { $0.group == "encounters" && $0.field == "date" })?.item {
-                guard !facts.contains(where: { $0.group == "encounters" && $0.item == item && $0.field == field }) else { return }
-                add("encounters", item, field, raw: raw, value: value, line: line, words: words, review: review)
+            if let item = facts.last(where: { $0.group == .encounters && $0.field == "date" })?.item {
+                guard !facts.contains(where: { $0.group == .encounters && $0.item == item && $0.field == field }) else { return }
+                add(.encounters, item, field, raw: raw, value: value, line: line, words: words, review: review)
             } else if !pendingEncounter.contains(where: { $0.field == field }) {
                 let before = facts.count
-                add("encounters", -1, field, raw: raw, value: value, line: line, words: words, review: review)
+                add(.encounters, -1, field, raw: raw, value: value, line: line, words: words, review: review)
                 pendingEncounter.append(facts.remove(at: before))
             }
         }
 
         /// Gives the pending encounter fields to the first encounter that lacks them.
         mutating func flushPendingEncounter() {
-            guard let first = facts.first(where: { $0.group == "encounters" && $0.field == "date" })?.item else { return }
+            guard let first = facts.first(where: { $0.group == .encounters && $0.field == "date" })?.item else { return }
             for var fact in pendingEncounter
-            where !facts.contains(where: { $0.group == "encounters" && $0.item == first && $0.field == fact.field }) {
+            where !facts.contains(where: { $0.group == .encounters && $0.item == first && $0.field == fact.field }) {
                 fact.item = first
                 facts.append(fact)
             }
             pendingEncounter = []
         }
 
-        func has(_ group: String, field: String, value: String) -> Bool {
+        func has(_ group: FactGroup, field: String, value: String) -> Bool {
             facts.contains { $0.group == group && $0.field == field && $0.value.lowercased() == value.lowercased() }
         }
     }
@@ -224,9 +224,9 @@ public struct RulesExtractor: Sendable {
                     context.expectSigner = false
                     let text = view.text
                     if text.split(separator: " ").count <= 6, !text.contains(where: \.isNumber), text.contains(where: \.isLetter),
-                       let item = builder.facts.last(where: { $0.group == "encounters" && $0.field == "date" })?.item,
-                       !builder.facts.contains(where: { $0.group == "encounters" && $0.item == item && $0.field == "provider" }) {
-                        builder.add("encounters", item, "provider", raw: text, value: text, line: view, words: 0..<view.words.count)
+                       let item = builder.facts.last(where: { $0.group == .encounters && $0.field == "date" })?.item,
+                       !builder.facts.contains(where: { $0.group == .encounters && $0.item == item && $0.field == "provider" }) {
+                        builder.add(.encounters, item, "provider", raw: text, value: text, line: view, words: 0..<view.words.count)
                         continue
                     }
                 }
@@ -245,14 +245,14 @@ public struct RulesExtractor: Sendable {
                     continue
                 }
                 // A letter's date line ("January 12, 2026") near the top of its first page.
-                if context.encounterDate == nil, index < 8, !builder.facts.contains(where: { $0.group == "encounters" }),
+                if context.encounterDate == nil, index < 8, !builder.facts.contains(where: { $0.group == .encounters }),
                    let date = dates.normalize(view.text), date.count == 10 {
                     context.encounterDate = date
-                    let item = builder.newItem("encounters")
-                    builder.add("encounters", item, "date", raw: view.text, value: date, line: view, words: 0..<words.count)
+                    let item = builder.newItem(.encounters)
+                    builder.add(.encounters, item, "date", raw: view.text, value: date, line: view, words: 0..<words.count)
                     context.encounterItem = item
                     if let facility = context.facility {  // the letterhead above it
-                        builder.add("encounters", item, "facility", raw: facility.raw, value: facility.value,
+                        builder.add(.encounters, item, "facility", raw: facility.raw, value: facility.value,
                                     line: facility.line, words: 0..<facility.line.words.count)
                     }
                     continue
@@ -281,13 +281,13 @@ public struct RulesExtractor: Sendable {
     /// NOTE" records an office visit); its evidence is the title line.
     static func addEncounterTypes(_ builder: inout Builder, types: [Int: (type: String, text: String, box: BoundingBox, page: Int)],
                                   inferred: Set<Int>) {
-        for fact in builder.facts where fact.group == "encounters" && fact.field == "date" {
-            guard !builder.facts.contains(where: { $0.group == "encounters" && $0.item == fact.item && $0.field == "type" }),
+        for fact in builder.facts where fact.group == .encounters && fact.field == "date" {
+            guard !builder.facts.contains(where: { $0.group == .encounters && $0.item == fact.item && $0.field == "type" }),
                   let title = types[fact.page], let type = ChartSplitter.encounterType(title.type) else { continue }
             let guessed = inferred.contains(title.page)
-            builder.facts.append(ExtractedFact(group: "encounters", item: fact.item, field: "type", raw: title.text, value: type,
+            builder.facts.append(ExtractedFact(group: .encounters, item: fact.item, field: "type", raw: title.text, value: type,
                                                page: title.page, bbox: title.box, sourceText: title.text,
-                                               ocrConfidence: fact.ocrConfidence, status: guessed ? "needs_review" : "verified",
+                                               ocrConfidence: fact.ocrConfidence, status: guessed ? .needsReview : .verified,
                                                reviewReason: guessed ? "no title names the document: inferred from its content" : nil))
         }
     }
@@ -315,7 +315,7 @@ public struct RulesExtractor: Sendable {
     /// evidence of the first item's fields (same group, item and field), not as a new item.
     static func mergeRepeatedLabs(_ facts: [ExtractedFact]) -> [ExtractedFact] {
         var byItem: [Int: [String: String]] = [:]
-        for fact in facts where fact.group == "labs" { byItem[fact.item, default: [:]][fact.field] = fact.value }
+        for fact in facts where fact.group == .labs { byItem[fact.item, default: [:]][fact.field] = fact.value }
         var canonical: [Int: Int] = [:]
         var seen: [(key: String, date: String?, value: String?, item: Int)] = []
         for item in byItem.keys.sorted() {
@@ -333,7 +333,7 @@ public struct RulesExtractor: Sendable {
         let kept = byItem.keys.sorted().filter { canonical[$0] == nil }
         let number = Dictionary(uniqueKeysWithValues: kept.enumerated().map { ($1, $0) })
         return facts.map { fact in
-            guard fact.group == "labs" else { return fact }
+            guard fact.group == .labs else { return fact }
             var fact = fact
             fact.item = number[canonical[fact.item] ?? fact.item] ?? fact.item
             return fact
@@ -548,47 +548,47 @@ public struct RulesExtractor: Sendable {
             let raw = line.words[range].map(\.text).joined(separator: " ")
             func patientItem() -> Int {
                 if let patient { return patient }
-                let item = builder.newItem("patient")
+                let item = builder.newItem(.patient)
                 patient = item
                 return item
             }
             switch start.key {
             case "name":
-                if !builder.facts.contains(where: { $0.group == "patient" && $0.field == "name" }) {
-                    builder.add("patient", patientItem(), "name", raw: raw, value: Self.personName(raw), line: line, words: range)
+                if !builder.facts.contains(where: { $0.group == .patient && $0.field == "name" }) {
+                    builder.add(.patient, patientItem(), "name", raw: raw, value: Self.personName(raw), line: line, words: range)
                 }
             case "re":
                 // "RE: Thomas A. Reilly DOB: …" in letters.
-                if !builder.facts.contains(where: { $0.group == "patient" && $0.field == "name" }) {
-                    builder.add("patient", patientItem(), "name", raw: raw, value: Self.personName(raw), line: line, words: range)
+                if !builder.facts.contains(where: { $0.group == .patient && $0.field == "name" }) {
+                    builder.add(.patient, patientItem(), "name", raw: raw, value: Self.personName(raw), line: line, words: range)
                 }
             case "birthDate":
-                if let iso = dates.normalize(raw), !builder.facts.contains(where: { $0.group == "patient" && $0.field == "birthDate" }) {
-                    builder.add("patient", patientItem(), "birthDate", raw: raw, value: iso, line: line, words: range)
+                if let iso = dates.normalize(raw), !builder.facts.contains(where: { $0.group == .patient && $0.field == "birthDate" }) {
+                    builder.add(.patient, patientItem(), "birthDate", raw: raw, value: iso, line: line, words: range)
                 }
             case "sex":
                 let value = raw.lowercased().hasPrefix("f") ? "female" : raw.lowercased().hasPrefix("m") ? "male" : raw.lowercased()
-                if !builder.facts.contains(where: { $0.group == "patient" && $0.field == "sex" }) {
-                    builder.add("patient", patientItem(), "sex", raw: raw, value: value, line: line, words: range)
+                if !builder.facts.contains(where: { $0.group == .patient && $0.field == "sex" }) {
+                    builder.add(.patient, patientItem(), "sex", raw: raw, value: value, line: line, words: range)
                 }
             case "mrn":
-                if !builder.facts.contains(where: { $0.group == "patient" && $0.field == "mrn" }) {
-                    builder.add("patient", patientItem(), "mrn", raw: raw, value: raw, line: line, words: range)
+                if !builder.facts.contains(where: { $0.group == .patient && $0.field == "mrn" }) {
+                    builder.add(.patient, patientItem(), "mrn", raw: raw, value: raw, line: line, words: range)
                 }
             case "visitDate", "admitDate", "collected":
                 if let iso = dates.normalize(raw) {
                     context.encounterDate = iso
                     context.sectionDate = context.sectionDate ?? iso
-                    if !builder.has("encounters", field: "date", value: iso) {
-                        let item = builder.newItem("encounters")
-                        builder.add("encounters", item, "date", raw: raw, value: iso, line: line, words: range)
+                    if !builder.has(.encounters, field: "date", value: iso) {
+                        let item = builder.newItem(.encounters)
+                        builder.add(.encounters, item, "date", raw: raw, value: iso, line: line, words: range)
                         context.encounterItem = item
                         if let facility = context.facility {
-                            builder.add("encounters", item, "facility", raw: facility.raw, value: facility.value,
+                            builder.add(.encounters, item, "facility", raw: facility.raw, value: facility.value,
                                         line: facility.line, words: 0..<facility.line.words.count)
                         }
                         if let provider = context.pendingProvider {
-                            builder.add("encounters", item, "provider", raw: provider.raw, value: provider.raw, line: provider.line,
+                            builder.add(.encounters, item, "provider", raw: provider.raw, value: provider.raw, line: provider.line,
                                         words: provider.words)
                             context.pendingProvider = nil
                         }
@@ -596,8 +596,8 @@ public struct RulesExtractor: Sendable {
                 }
             case "provider":
                 if let item = context.encounterItem,
-                   !builder.facts.contains(where: { $0.group == "encounters" && $0.item == item && $0.field == "provider" }) {
-                    builder.add("encounters", item, "provider", raw: raw, value: raw, line: line, words: range)
+                   !builder.facts.contains(where: { $0.group == .encounters && $0.item == item && $0.field == "provider" }) {
+                    builder.add(.encounters, item, "provider", raw: raw, value: raw, line: line, words: range)
                 } else if context.encounterItem == nil {
                     context.pendingProvider = (raw, line, range)
                 }
@@ -605,8 +605,8 @@ public struct RulesExtractor: Sendable {
                 builder.addEncounterField(start.key, raw: raw, value: raw, line: line, words: range)
                 if start.key == "diagnosis" { readProblems(line, from: valueStart, into: &builder) }
             case "dischargeDate":
-                if let iso = dates.normalize(raw), let item = builder.facts.last(where: { $0.group == "encounters" && $0.field == "date" })?.item {
-                    builder.add("encounters", item, "endDate", raw: raw, value: iso, line: line, words: range)
+                if let iso = dates.normalize(raw), let item = builder.facts.last(where: { $0.group == .encounters && $0.field == "date" })?.item {
+                    builder.add(.encounters, item, "endDate", raw: raw, value: iso, line: line, words: range)
                     context.encounterDate = iso
                 }
             case "allergies" where start.index == 0, "problems" where start.index == 0, "medications" where start.index == 0:

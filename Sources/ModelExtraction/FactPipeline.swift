@@ -16,10 +16,6 @@ public enum FactPipeline {
         public var facts: [ExtractedFact]
     }
 
-    /// The field that names an item of each group: the other fields of an item are about it.
-    static let keyField = ["labs": "name", "medications": "name", "immunizations": "vaccine", "allergies": "substance",
-                           "problems": "name", "vitals": "name"]
-
     /// Classifies the pages and, unless `rules` is false, extracts the rules' facts.
     public static func rulesPass(_ pages: [PageReading], rules: Bool = true) -> RulesPass {
         let labels = ChartSplitter().classify(pages)
@@ -36,21 +32,21 @@ public enum FactPipeline {
         // An item whose name is uncertain has no certain values: a result, dose or date belongs to
         // the test, drug or vaccine it is printed beside, so it is only as sure as that name.
         var uncertainNames: [String: String] = [:]
-        for entry in merged where !entry.alternative && entry.fact.status == "needs_review"
-            && keyField[entry.fact.group] == entry.fact.field {
+        for entry in merged where !entry.alternative && entry.fact.status == .needsReview
+            && entry.fact.group.namingField == entry.fact.field {
             uncertainNames["\(entry.fact.group)#\(entry.fact.item)"] = entry.fact.field
         }
         return merged.map { entry in
             var entry = entry
             let key = "\(entry.fact.group)#\(entry.fact.item)"
             if let violations = invalid[key] {
-                entry.fact.status = "rejected"
+                entry.fact.status = .rejected
                 entry.fact.reviewReason = "schema: " + violations.map(\.description).joined(separator: "; ")
             } else if pass.mismatched.contains(entry.fact.page) {
-                entry.fact.status = "needs_review"
+                entry.fact.status = .needsReview
                 entry.fact.reviewReason = "the page's patient identifiers differ from the chart's"
-            } else if entry.fact.status == "verified", let name = uncertainNames[key], name != entry.fact.field {
-                entry.fact.status = "needs_review"
+            } else if entry.fact.status == .verified, let name = uncertainNames[key], name != entry.fact.field {
+                entry.fact.status = .needsReview
                 entry.fact.reviewReason = "the item's \(name) needs review"
             }
             return entry

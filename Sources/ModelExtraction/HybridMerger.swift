@@ -1,3 +1,4 @@
+import ChartModel
 import Extraction
 import Foundation
 
@@ -40,7 +41,7 @@ public enum HybridMerger {
             MergedFact(fact: $0, extractor: "rules", alternative: false, grounded: $0.bbox != nil, confidence: $0.ocrConfidence / 100)
         }
         guard mode != .rules else { return merged }
-        var nextItem: [String: Int] = [:]
+        var nextItem: [FactGroup: Int] = [:]
         for fact in merged { nextItem[fact.fact.group] = max(nextItem[fact.fact.group] ?? 0, fact.fact.item + 1) }
 
         for page in model {
@@ -54,8 +55,8 @@ public enum HybridMerger {
                         combine(modelFact, into: item, mode: mode, acceptModelOnly: acceptModelOnly, merged: &merged)
                     }
                 } else {
-                    let item = group == "patient" ? 0 : nextItem[group, default: 0]
-                    if group != "patient" { nextItem[group] = item + 1 }
+                    let item = group == .patient ? 0 : nextItem[group, default: 0]
+                    if group != .patient { nextItem[group] = item + 1 }
                     for var modelFact in fields {
                         modelFact.item = item
                         merged.append(modelOnly(modelFact, mode: mode, acceptModelOnly: acceptModelOnly))
@@ -67,10 +68,10 @@ public enum HybridMerger {
     }
 
     /// The item of `group` already in `merged` that the model's item is about, if any.
-    static func matchingItem(group: String, fields: [ExtractedFact], in merged: [MergedFact]) -> Int? {
+    static func matchingItem(group: FactGroup, fields: [ExtractedFact], in merged: [MergedFact]) -> Int? {
         func value(_ field: String) -> String? { fields.first { $0.field == field }?.value }
         let existing = Dictionary(grouping: merged.filter { $0.fact.group == group && !$0.alternative }) { $0.fact.item }
-        if group == "patient" { return existing.keys.min() }
+        if group == .patient { return existing.keys.min() }
         let nameField = ["allergies": "substance", "immunizations": "vaccine", "encounters": "date"][group] ?? "name"
         guard let name = value(nameField) else { return nil }
         let page = fields[0].page
@@ -78,16 +79,16 @@ public enum HybridMerger {
             let theirs = existing[item]!
             func their(_ field: String) -> String? { theirs.first { $0.fact.field == field }?.fact.value }
             guard let other = their(nameField) else { continue }
-            if group == "encounters" {
+            if group == .encounters {
                 if other == name { return item }
                 continue
             }
             guard namesMatch(name, other) else { continue }
             switch group {
-            case "labs", "vitals", "immunizations":
+            case .labs, .vitals, .immunizations:
                 if let a = value("date"), let b = their("date") {
                     if a == b { return item }
-                } else if theirs.contains(where: { $0.fact.page == page }) || group == "immunizations" {
+                } else if theirs.contains(where: { $0.fact.page == page }) || group == .immunizations {
                     return item
                 }
             default:
@@ -113,7 +114,7 @@ public enum HybridMerger {
             existing.extractor = "rules+model"
             existing.confidence = 1 - (1 - existing.confidence) * 0.5
             if existing.fact.reviewReason?.hasPrefix("OCR confidence") == true {
-                existing.fact.status = "verified"
+                existing.fact.status = .verified
                 existing.fact.reviewReason = nil
             }
             merged[index] = existing
@@ -123,18 +124,18 @@ public enum HybridMerger {
         // reading is itself on the page; a value the model could not tie to the page, or a
         // patient identifier (read by the rules from its label, which page text cannot
         // override), stays as the rules read it, with the model's reading beside it.
-        if modelFact.group == "patient", modelFact.page != existing.fact.page {
+        if modelFact.group == .patient, modelFact.page != existing.fact.page {
             return  // another page's header says something else: the splitter flags wrong-patient pages
         }
-        let identity = modelFact.group == "patient" && Self.identity.contains(modelFact.field)
+        let identity = modelFact.group == .patient && Self.identity.contains(modelFact.field)
         if modelFact.bbox != nil, !identity {
-            existing.fact.status = "needs_review"
+            existing.fact.status = .needsReview
             existing.fact.reviewReason = "the extractors disagree: the model read \(modelFact.raw)"
             merged[index] = existing
         }
         var candidate = modelOnly(modelFact, mode: mode, acceptModelOnly: true)
         candidate.alternative = true
-        candidate.fact.status = "needs_review"
+        candidate.fact.status = .needsReview
         candidate.fact.reviewReason = "the extractors disagree: the rules read \(existing.fact.raw)"
         merged.append(candidate)
     }
@@ -145,12 +146,12 @@ public enum HybridMerger {
         // In hybrid mode a reading the rules do not support is a candidate, not the value.
         let candidate = mode == .hybrid && !(acceptModelOnly && grounded)
         if !grounded {
-            fact.status = "needs_review"
+            fact.status = .needsReview
         } else if mode == .hybrid {
-            fact.status = "needs_review"
+            fact.status = .needsReview
             fact.reviewReason = "read by the model only"
-        } else if fact.group == "patient" && identity.contains(fact.field) {
-            fact.status = "needs_review"
+        } else if fact.group == .patient && identity.contains(fact.field) {
+            fact.status = .needsReview
             fact.reviewReason = "patient identifiers are verified only from labelled fields"
         }
         return MergedFact(fact: fact, extractor: "model", alternative: candidate, grounded: grounded,

@@ -125,14 +125,13 @@ public struct ModelExtractor: Sendable {
     func facts(from value: JSONValue, section: PageSection, page: PageReading) -> [ExtractedFact] {
         var facts: [ExtractedFact] = []
         let grounder = Grounder(page: page)
-        let keyField = ["allergies": "substance", "immunizations": "vaccine"]
-        func add(_ group: String, _ item: Int, _ object: JSONValue) {
+        func add(_ group: FactGroup, _ item: Int, _ object: JSONValue) {
             guard case .object(var fields) = object else { return }
-            if group == "medications" { Self.tidyMedication(&fields) }
-            let key = keyField[group] ?? "name"
+            if group == .medications { Self.tidyMedication(&fields) }
+            let key = group.namingField ?? "name"
             let name = fields[key].flatMap(Self.text)
             var rows = section.lines
-            if group != "patient", group != "encounters", let name, let found = grounder.locate(name, field: key, in: section.lines) {
+            if group != .patient, group != .encounters, let name, let found = grounder.locate(name, field: key, in: section.lines) {
                 rows = [found.line - 1, found.line, found.line + 1].filter { section.lines.contains($0) }
             }
             for field in fields.keys.sorted() {
@@ -141,14 +140,14 @@ public struct ModelExtractor: Sendable {
                 if field != key, raw == name { continue }
                 guard let normalized = normalize(field: field, group: group, raw) else { continue }
                 var fact = ExtractedFact(group: group, item: item, field: field, raw: raw, value: normalized, page: page.number,
-                                         bbox: nil, sourceText: "", ocrConfidence: 0, status: "needs_review")
+                                         bbox: nil, sourceText: "", ocrConfidence: 0, status: .needsReview)
                 let scope = field == key ? section.lines : rows
                 if let found = grounder.locate(raw, field: field, in: scope)
                     ?? (raw == normalized ? nil : grounder.locate(normalized, field: field, in: scope)) {
                     fact.bbox = found.bbox
                     fact.sourceText = found.text
                     fact.ocrConfidence = found.confidence
-                    fact.status = "verified"
+                    fact.status = .verified
                 } else {
                     fact.reviewReason = "ungrounded: the model's value is not on page \(page.number)" + (scope == rows ? " in its row" : "")
                 }
@@ -156,9 +155,9 @@ public struct ModelExtractor: Sendable {
             }
         }
         if section.kind == "header" {
-            if let patient = value["patient"] { add("patient", 0, patient) }
-            if let encounter = value["encounter"], encounter["date"] != nil { add("encounters", 0, encounter) }
-        } else if let group = SectionSchemas.groups[section.kind]?.group, let items = value[group]?.arrayValue {
+            if let patient = value["patient"] { add(.patient, 0, patient) }
+            if let encounter = value["encounter"], encounter["date"] != nil { add(.encounters, 0, encounter) }
+        } else if let group = SectionSchemas.groups[section.kind]?.group, let items = value[group.rawValue]?.arrayValue {
             for (index, item) in items.enumerated() { add(group, index, item) }
         }
         return facts
@@ -186,20 +185,20 @@ public struct ModelExtractor: Sendable {
     }
 
     /// The same normalisation the rules apply, so values compare.
-    func normalize(field: String, group: String, _ raw: String) -> String? {
+    func normalize(field: String, group: FactGroup, _ raw: String) -> String? {
         switch field {
         case "date", "birthDate", "endDate", "onset":
             return dates.normalize(raw)
         case "sex":
             let lower = raw.lowercased()
             return lower.hasPrefix("f") ? "female" : lower.hasPrefix("m") ? "male" : lower
-        case "name" where group == "patient":
+        case "name" where group == .patient:
             return RulesExtractor.personNameValue(raw)
         case "unit":
             return ValueNormalizer.unit(raw)
         case "flag":
             return ValueNormalizer.flag(raw)
-        case "status" where group == "medications":
+        case "status" where group == .medications:
             return ValueNormalizer.medicationStatus(raw) ?? raw.lowercased()
         case "value", "dose":
             if let number = ValueNormalizer.number(raw) {

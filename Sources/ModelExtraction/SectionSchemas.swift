@@ -1,3 +1,4 @@
+import ChartModel
 import Extraction
 import Foundation
 import Validation
@@ -7,10 +8,10 @@ import Validation
 /// as printed and normalised afterwards — see FINDINGS).
 public struct SectionSchemas: Sendable {
     /// Section kind → (group in the output, definition).
-    static let groups: [String: (group: String, definition: String)] = [
-        "medications": ("medications", "medication"), "allergies": ("allergies", "allergy"),
-        "vitals": ("vitals", "vital"), "labs": ("labs", "lab"), "problems": ("problems", "problem"),
-        "immunizations": ("immunizations", "immunization"),
+    static let groups: [String: (group: FactGroup, definition: String)] = [
+        "medications": (.medications, "medication"), "allergies": (.allergies, "allergy"),
+        "vitals": (.vitals, "vital"), "labs": (.labs, "lab"), "problems": (.problems, "problem"),
+        "immunizations": (.immunizations, "immunization"),
     ]
 
     public let schemas: [String: JSONValue]
@@ -53,8 +54,8 @@ public struct SectionSchemas: Sendable {
         var notes: [String: String] = [:]
         for (kind, entry) in Self.groups {
             let items = item(entry.definition)
-            schemas[kind] = ["type": "object", "additionalProperties": false, "required": [.string(entry.group)],
-                             "properties": [entry.group: ["type": "array", "maxItems": 40, "items": items]]]
+            schemas[kind] = ["type": "object", "additionalProperties": false, "required": [.string(entry.group.rawValue)],
+                             "properties": [entry.group.rawValue: ["type": "array", "maxItems": 40, "items": items]]]
             notes[kind] = Self.notes(items, description: defs[entry.definition]?["description"]?.stringValue)
         }
         let patient = item("patient"), encounter = item("encounter")
@@ -75,8 +76,8 @@ public struct SectionSchemas: Sendable {
     /// The token budget (`TokenBudget`) follows from both.
     public func schema(for kind: String, lines: Int, longestLine: Int? = nil) -> JSONValue? {
         guard var schema = schemas[kind] else { return nil }
-        if let group = Self.groups[kind]?.group, case .object(var top) = schema, case .object(var properties)? = top["properties"],
-           case .object(var array)? = properties[group] {
+        if let group = Self.groups[kind]?.group.rawValue, case .object(var top) = schema,
+           case .object(var properties)? = top["properties"], case .object(var array)? = properties[group] {
             array["maxItems"] = .number(Double(max(1, min(40, lines))))
             properties[group] = .object(array)
             top["properties"] = .object(properties)

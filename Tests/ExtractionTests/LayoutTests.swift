@@ -41,7 +41,7 @@ func tablePage(_ rows: [[String]], columns: [Double], above: [String] = []) -> P
         let table = try #require(TableFinder.tables(in: words).first)
         #expect(table.columns.map(\.role) == [.name, .unit, .value, .range])
         #expect(table.kind == .labs && table.rows.count == 3)
-        let labs = items(extractor.extract(pages: [page]), "labs")
+        let labs = items(extractor.extract(pages: [page]), .labs)
         #expect(labs.count == 3)
         #expect(labs.first == ["name": "Serum ferritin", "value": "8", "unit": "ng/mL", "referenceRange": "15-150", "flag": "L",
                                "date": "2026-03-04"])
@@ -54,7 +54,7 @@ func tablePage(_ rows: [[String]], columns: [Double], above: [String] = []) -> P
             ["10/01/2024", "Influenza, high dose", "U8812", "L arm"],
             ["05/12/2023", "Tetanus and diphtheria", "K1200", "R arm"],
         ], columns: [40, 140, 330, 420], above: ["IMMUNIZATION RECORD"])
-        let shots = items(extractor.extract(pages: [page]), "immunizations")
+        let shots = items(extractor.extract(pages: [page]), .immunizations)
         #expect(shots == [["vaccine": "Influenza, high dose", "date": "2024-10-01"],
                           ["vaccine": "Tetanus and diphtheria", "date": "2023-05-12"]])
     }
@@ -66,7 +66,7 @@ func tablePage(_ rows: [[String]], columns: [Double], above: [String] = []) -> P
             ["BID", "Metformin", "500 mg", "PO", "Yes"],
             ["daily", "Lisinopril", "10 mg", "PO", "No"],
         ], columns: [40, 120, 260, 330, 400], above: ["MEDICATION LIST"])
-        let meds = items(extractor.extract(pages: [page]), "medications")
+        let meds = items(extractor.extract(pages: [page]), .medications)
         #expect(meds.count == 2)
         #expect(meds.first?["name"] == "Metformin" && meds.first?["frequency"] == "BID" && meds.first?["status"] == "active")
         #expect(meds.last?["name"] == "Lisinopril" && meds.last?["dose"] == "10" && meds.last?["status"] == "discontinued")
@@ -74,34 +74,34 @@ func tablePage(_ rows: [[String]], columns: [Double], above: [String] = []) -> P
 
     /// Values that cannot be what their field holds are never verified (issue 12's examples).
     @Test func valuesThatFailTheirTypeNeedReview() {
-        #expect(FactChecks.problem(group: "labs", field: "name", value: "Sodium 141.") != nil)
-        #expect(FactChecks.problem(group: "labs", field: "name", value: "[10/28/2026] Glucose") != nil)
-        #expect(FactChecks.problem(group: "allergies", field: "substance", value: "Reviewed with patient: [X] Yes") != nil)
-        #expect(FactChecks.problem(group: "problems", field: "name", value: "PROCEDURES") != nil)
-        #expect(FactChecks.problem(group: "problems", field: "name", value: "lobe") != nil)
-        #expect(FactChecks.problem(group: "medications", field: "name", value: "on Cipro") != nil)
-        #expect(FactChecks.problem(group: "patient", field: "name", value: "Jane Doe Accession #: 44") != nil)
-        #expect(FactChecks.problem(group: "labs", field: "name", value: "Hemoglobin A1c") == nil)
-        #expect(FactChecks.problem(group: "problems", field: "name", value: "Essential hypertension") == nil)
-        #expect(FactChecks.problem(group: "allergies", field: "substance", value: "Sulfa drugs") == nil)
-        #expect(FactChecks.problem(group: "encounters", field: "date", value: "2026-13") != nil)
+        #expect(FactChecks.problem(group: .labs, field: "name", value: "Sodium 141.") != nil)
+        #expect(FactChecks.problem(group: .labs, field: "name", value: "[10/28/2026] Glucose") != nil)
+        #expect(FactChecks.problem(group: .allergies, field: "substance", value: "Reviewed with patient: [X] Yes") != nil)
+        #expect(FactChecks.problem(group: .problems, field: "name", value: "PROCEDURES") != nil)
+        #expect(FactChecks.problem(group: .problems, field: "name", value: "lobe") != nil)
+        #expect(FactChecks.problem(group: .medications, field: "name", value: "on Cipro") != nil)
+        #expect(FactChecks.problem(group: .patient, field: "name", value: "Jane Doe Accession #: 44") != nil)
+        #expect(FactChecks.problem(group: .labs, field: "name", value: "Hemoglobin A1c") == nil)
+        #expect(FactChecks.problem(group: .problems, field: "name", value: "Essential hypertension") == nil)
+        #expect(FactChecks.problem(group: .allergies, field: "substance", value: "Sulfa drugs") == nil)
+        #expect(FactChecks.problem(group: .encounters, field: "date", value: "2026-13") != nil)
     }
 
     /// Read by OCR, a word that is no vaccine word, a credential charts do not print, a name cut at
     /// a comma or a section heading read as a substance are held for review; the same from a text
     /// layer (confidence 100) or in known words passes.
     @Test func misreadWordsOnScansNeedReview() {
-        #expect(FactChecks.problem(group: "immunizations", field: "vaccine", value: "Meningococcal MCV40", confidence: 80) != nil)
-        #expect(FactChecks.problem(group: "immunizations", field: "vaccine", value: "RSV, bivalent, adjuvantec", confidence: 80) != nil)
-        #expect(FactChecks.problem(group: "immunizations", field: "vaccine", value: "Meningococcal MCV40", confidence: 100) == nil)
-        #expect(FactChecks.problem(group: "immunizations", field: "vaccine", value: "Td (adult)", confidence: 80) == nil)
-        #expect(FactChecks.problem(group: "immunizations", field: "vaccine", value: "Influenza, high-dose, quadrivalent", confidence: 80) == nil)
-        #expect(FactChecks.problem(group: "encounters", field: "provider", value: "Ilse Vogel, MO", confidence: 80) != nil)
-        #expect(FactChecks.problem(group: "encounters", field: "provider", value: "Ilse Vogel, MD", confidence: 80) == nil)
-        #expect(FactChecks.problem(group: "encounters", field: "provider", value: "Jo Ruiz, PA-C", confidence: 80) == nil)
-        #expect(FactChecks.problem(group: "encounters", field: "provider", value: "Hamid Rostami,") != nil)
-        #expect(FactChecks.problem(group: "allergies", field: "substance", value: "Active and Recent Medications") != nil)
-        #expect(FactChecks.problem(group: "allergies", field: "substance", value: "Iodinated contrast") == nil)
+        #expect(FactChecks.problem(group: .immunizations, field: "vaccine", value: "Meningococcal MCV40", confidence: 80) != nil)
+        #expect(FactChecks.problem(group: .immunizations, field: "vaccine", value: "RSV, bivalent, adjuvantec", confidence: 80) != nil)
+        #expect(FactChecks.problem(group: .immunizations, field: "vaccine", value: "Meningococcal MCV40", confidence: 100) == nil)
+        #expect(FactChecks.problem(group: .immunizations, field: "vaccine", value: "Td (adult)", confidence: 80) == nil)
+        #expect(FactChecks.problem(group: .immunizations, field: "vaccine", value: "Influenza, high-dose, quadrivalent", confidence: 80) == nil)
+        #expect(FactChecks.problem(group: .encounters, field: "provider", value: "Ilse Vogel, MO", confidence: 80) != nil)
+        #expect(FactChecks.problem(group: .encounters, field: "provider", value: "Ilse Vogel, MD", confidence: 80) == nil)
+        #expect(FactChecks.problem(group: .encounters, field: "provider", value: "Jo Ruiz, PA-C", confidence: 80) == nil)
+        #expect(FactChecks.problem(group: .encounters, field: "provider", value: "Hamid Rostami,") != nil)
+        #expect(FactChecks.problem(group: .allergies, field: "substance", value: "Active and Recent Medications") != nil)
+        #expect(FactChecks.problem(group: .allergies, field: "substance", value: "Iodinated contrast") == nil)
     }
 
     /// A letter's sentences, wrapped over lines: the drugs the vocabulary knows are verified,
@@ -114,15 +114,15 @@ func tablePage(_ rows: [[String]], columns: [Double], above: [String] = []) -> P
             "allergic to penicillin (hives). His uric acid was 8.9 mg/dL",
             "on 02/11/2026 and we would value your opinion on his care.",
         ])])
-        let meds = items(facts, "medications")
+        let meds = items(facts, .medications)
         #expect(meds.contains { $0["name"] == "allopurinol" && $0["dose"] == "100" && $0["frequency"] == "daily" })
         #expect(meds.contains { $0["name"] == "naproxen" && $0["status"] == "discontinued" })
-        #expect(facts.first { $0.field == "name" && $0.value == "allopurinol" }?.status == "verified")
-        #expect(items(facts, "allergies").contains { $0["substance"] == "penicillin" && $0["reaction"] == "hives" })
-        #expect(Set(items(facts, "problems").compactMap { $0["name"] }) == ["gout", "chronic kidney disease"])
-        let labs = items(facts, "labs")
+        #expect(facts.first { $0.field == "name" && $0.value == "allopurinol" }?.status == .verified)
+        #expect(items(facts, .allergies).contains { $0["substance"] == "penicillin" && $0["reaction"] == "hives" })
+        #expect(Set(items(facts, .problems).compactMap { $0["name"] }) == ["gout", "chronic kidney disease"])
+        let labs = items(facts, .labs)
         #expect(labs == [["name": "uric acid", "value": "8.9", "unit": "mg/dL", "date": "2026-02-11"]])
-        #expect(facts.filter { $0.group == "labs" }.allSatisfy { $0.status == "needs_review" })
+        #expect(facts.filter { $0.group == .labs }.allSatisfy { $0.status == .needsReview })
     }
 
     /// Issue 12's new facts: a referral's specialty, reason and addressee; an admission's
@@ -136,7 +136,7 @@ func tablePage(_ rows: [[String]], columns: [Double], above: [String] = []) -> P
             "over the last six months. He takes lisinopril 20 mg daily for his blood",
             "pressure and has no other complaints at this time, thank you for seeing him.",
         ])])
-        let visit = items(letter, "encounters").first ?? [:]
+        let visit = items(letter, .encounters).first ?? [:]
         #expect(visit["specialty"] == "nephrology")
         #expect(visit["reason"] == "rising creatinine over the last six months")
         #expect(visit["referredTo"] == "Dr. Imogen Vale")
@@ -145,7 +145,7 @@ func tablePage(_ rows: [[String]], columns: [Double], above: [String] = []) -> P
             "Admission Date: 01/10/2026 Discharge Date: 01/14/2026",
             "Principal Diagnosis: Community-acquired pneumonia",
             "Discharge Disposition: Home with home health services",
-        ])]), "encounters").first ?? [:]
+        ])]), .encounters).first ?? [:]
         #expect(stay["diagnosis"] == "Community-acquired pneumonia")
         #expect(stay["disposition"] == "Home with home health services")
         #expect(stay["endDate"] == "2026-01-14" && stay["type"] == "inpatient admission")

@@ -86,7 +86,7 @@ import Testing
 
 
 /// The items of `group`, each as its field → value table, in item order.
-func items(_ facts: [ExtractedFact], _ group: String) -> [[String: String]] {
+func items(_ facts: [ExtractedFact], _ group: FactGroup) -> [[String: String]] {
     var result: [Int: [String: String]] = [:]
     for fact in facts where fact.group == group { result[fact.item, default: [:]][fact.field] = fact.value }
     return result.keys.sorted().map { result[$0]! }
@@ -119,10 +119,10 @@ func page(_ number: Int, _ lines: [String]) -> PageReading {
             "Sodium 131 136-145 mmol/L L",
             "Hemoglobin A1c 6.9 4.0-5.6 % HIGH",
         ])])
-        let patient = items(facts, "patient").first ?? [:]
+        let patient = items(facts, .patient).first ?? [:]
         #expect(patient["name"] == "Jane Q. Doe" && patient["mrn"] == "ZZ-1001" && patient["birthDate"] == "1970-01-02")
         #expect(patient["sex"] == "female")
-        let labs = items(facts, "labs")
+        let labs = items(facts, .labs)
         #expect(labs.count == 2)
         #expect(labs.first == ["name": "Sodium", "value": "131", "referenceRange": "136-145", "unit": "mmol/L", "flag": "L", "date": "2026-03-04"])
         #expect(labs.last?["flag"] == "H" && labs.last?["value"] == "6.9")
@@ -142,22 +142,22 @@ func page(_ number: Int, _ lines: [String]) -> PageReading {
             "PMH:",
             "Hypertension - active",
         ])])
-        let patient = items(facts, "patient").first ?? [:]
+        let patient = items(facts, .patient).first ?? [:]
         #expect(patient["name"] == "John A. Smith" && patient["birthDate"] == "1961-03-04" && patient["mrn"] == "A-778")
-        let encounter = items(facts, "encounters").first ?? [:]
+        let encounter = items(facts, .encounters).first ?? [:]
         #expect(encounter["date"] == "2026-03-09" && encounter["provider"] == "Lee Park, DO"
                 && encounter["facility"] == "Lakeside Community Clinic")
-        #expect(items(facts, "allergies").map { $0["substance"] } == ["Sulfa", "Aspirin"])
-        #expect(items(facts, "vitals").map { $0["name"] } == ["blood pressure", "heart rate", "temperature"])
-        let med = items(facts, "medications").first ?? [:]
+        #expect(items(facts, .allergies).map { $0["substance"] } == ["Sulfa", "Aspirin"])
+        #expect(items(facts, .vitals).map { $0["name"] } == ["blood pressure", "heart rate", "temperature"])
+        let med = items(facts, .medications).first ?? [:]
         #expect(med["name"] == "Lisinopril" && med["dose"] == "10" && med["route"] == "PO" && med["frequency"] == "daily")
-        #expect(items(facts, "problems").first?["name"] == "Hypertension")
+        #expect(items(facts, .problems).first?["name"] == "Hypertension")
     }
 
     @Test func aDroppedDecimalPointNeedsReview() {
         let facts = extractor.extract(pages: [page(1, ["Date of Service: 01/02/2026", "Recent Labs:", "Creatinine 112 mg/dL 0.74-1.35"])])
-        let value = facts.first { $0.group == "labs" && $0.field == "value" }
-        #expect(value?.value == "112" && value?.status == "needs_review")
+        let value = facts.first { $0.group == .labs && $0.field == "value" }
+        #expect(value?.value == "112" && value?.status == .needsReview)
     }
 
     @Test func theSameLabTwiceIsOneItemWithTwoEvidences() {
@@ -165,9 +165,9 @@ func page(_ number: Int, _ lines: [String]) -> PageReading {
             page(1, ["OFFICE VISIT NOTE", "Recent Labs (10/28/2026):", "LDL 96 mg/dL"]),
             page(2, ["LAB RESULTS", "Collected: 10/28/2026", "Test Result Units Ref Range", "LDL 96 mg/dL <100"]),
         ])
-        let labs = items(facts, "labs")
+        let labs = items(facts, .labs)
         #expect(labs.count == 1)
-        #expect(Set(facts.filter { $0.group == "labs" && $0.field == "value" }.map(\.page)) == [1, 2])
+        #expect(Set(facts.filter { $0.group == .labs && $0.field == "value" }.map(\.page)) == [1, 2])
     }
 
     @Test func theLatestMentionSetsAMedicationsStatus() {
@@ -175,13 +175,13 @@ func page(_ number: Int, _ lines: [String]) -> PageReading {
             page(1, ["MEDICATION LIST", "Current Medications:", "Prednisone 40 mg PO daily Active"]),
             page(2, ["PROGRESS NOTE", "Stopped Medications:", "Prednisone 40 mg PO daily"]),
         ])
-        #expect(items(facts, "medications").first?["status"] == "discontinued")
+        #expect(items(facts, .medications).first?["status"] == "discontinued")
     }
 
     @Test func blankPagesGiveNothingAndNKDAMeansNone() {
         #expect(extractor.extract(pages: [page(1, [])]).isEmpty)
         let facts = extractor.extract(pages: [page(1, ["Patient: Roe, Richard MRN: 42", "Allergies: NKDA"])])
-        #expect(items(facts, "allergies") == [["substance": "NKDA", "noKnownAllergies": "true"]])
+        #expect(items(facts, .allergies) == [["substance": "NKDA", "noKnownAllergies": "true"]])
     }
 }
 
