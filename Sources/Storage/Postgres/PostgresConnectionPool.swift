@@ -85,9 +85,9 @@ final class PostgresConnectionPool: @unchecked Sendable {
         for connection in idle { Self.discard(connection) }
     }
 
-    @discardableResult
     /// Runs `body` on one connection inside a transaction: COMMIT when it returns, ROLLBACK when it throws.
     /// `readOnly`: BEGIN READ ONLY, so the server refuses any write (`chartex sql`).
+    @discardableResult
     func transaction<T>(readOnly: Bool = false, _ body: (PostgresTransaction) throws -> T) throws -> T {
         try run(begin: readOnly ? "BEGIN READ ONLY" : "BEGIN", body)
     }

@@ -213,17 +213,20 @@ extension PostgresStore: QueueStore {
         try pool.read { tx in
             var statement = PostgresStatement("SELECT \(Self.pageColumns) FROM page WHERE documentId = ")
             statement.sql += statement.bind(documentId) + " AND status = 'completed' ORDER BY number"
-            return try tx.query(statement.query).map(Self.page).map { page in
-                let words = try tx.query("""
-                    SELECT text, x0, y0, x1, y1, conf FROM word WHERE pageId = \(page.id!) ORDER BY ordinal
-                    """).map { row in
-                    Word(text: try row[0].decode(String.self),
-                         bbox: BoundingBox(x0: try row[1].decode(Double.self), y0: try row[2].decode(Double.self),
-                                           x1: try row[3].decode(Double.self), y1: try row[4].decode(Double.self)),
-                         conf: try row[5].decode(Double.self))
-                }
-                return AppDatabase.reading(page, words: words)
+            let pages = try tx.query(statement.query).map(Self.page)
+            // Every word of the document in one query, not one per page.
+            var words: [Int64: [Word]] = [:]
+            for row in try tx.query("""
+                SELECT w.pageId, w.text, w.x0, w.y0, w.x1, w.y1, w.conf FROM word w JOIN page p ON p.id = w.pageId
+                WHERE p.documentId = \(documentId) AND p.status = 'completed' ORDER BY w.pageId, w.ordinal
+                """) {
+                words[try row[0].decode(Int64.self), default: []].append(
+                    Word(text: try row[1].decode(String.self),
+                         bbox: BoundingBox(x0: try row[2].decode(Double.self), y0: try row[3].decode(Double.self),
+                                           x1: try row[4].decode(Double.self), y1: try row[5].decode(Double.self)),
+                         conf: try row[6].decode(Double.self)))
             }
+            return pages.map { AppDatabase.reading($0, words: words[$0.id!] ?? []) }
         }
     }
 

@@ -13,11 +13,8 @@ public struct PostgresStore: Sendable {
     public var location: PostgresLocation { pool.location }
 
     /// Connects (retrying for up to `connectTimeout` seconds) and migrates the database.
-    public static func open(url: String, connectTimeout: Double = 30, queryTimeout: Double = 120) throws -> PostgresStore {
-        let store = PostgresStore(pool: PostgresConnectionPool(location: try PostgresLocation(url: url),
-                                                              connectTimeout: connectTimeout, queryTimeout: queryTimeout))
-        try store.migrate()
-        return store
+    public static func open(url: String, connectTimeout: Double = 30) throws -> PostgresStore {
+        try open(location: try PostgresLocation(url: url), connectTimeout: connectTimeout)
     }
 
     /// True when the database has Chartex's tables (a store was created there).
@@ -393,9 +390,16 @@ extension PostgresStore: ChartStore {
             var pagesQuery = PostgresStatement("SELECT \(Self.pageColumns) FROM page WHERE documentId = ")
             pagesQuery.sql += pagesQuery.bind(id) + " ORDER BY number"
             var exportedPages: [ExportedPage] = []
+            // Every word of the document in one query, not one per page.
+            var texts: [Int64: [String]] = [:]
+            for row in try tx.query("""
+                SELECT w.pageId, w.text FROM word w JOIN page p ON p.id = w.pageId
+                WHERE p.documentId = \(id) ORDER BY w.pageId, w.ordinal
+                """) {
+                texts[try row[0].decode(Int64.self), default: []].append(try row[1].decode(String.self))
+            }
             for page in try tx.query(pagesQuery.query).map(Self.page) {
-                let words = try tx.query("SELECT text FROM word WHERE pageId = \(page.id!) ORDER BY ordinal")
-                    .map { try $0[0].decode(String.self) }
+                let words = texts[page.id!] ?? []
                 exportedPages.append(ExportedPage(number: page.number, status: page.status, error: page.error,
                                                   source: page.source, width: page.width, height: page.height,
                                                   rotation: page.rotation, skew: page.skew, dpi: page.dpi,
