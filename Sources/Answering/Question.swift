@@ -147,6 +147,12 @@ enum QuestionReader {
             (q.domain, q.attribute) = (.encounter, .diagnosis)
         } else if has("disposition", "discharged to", "where did the patient go", "sent home") {
             (q.domain, q.attribute) = (.encounter, .disposition)
+        } else if !entities.contains(where: { $0.domain == .medication || $0.domain == .problem }) && !Self.strongMedicationCue(padded)
+                    && has("admitted", "admission", "admit", "discharged", "discharge") {
+            // "On what date was the patient discharged?": a hospital stay's date, before the
+            // weaker medication cues ("on what") are weighed.
+            (q.domain, q.attribute) = (.encounter, has("discharged", "discharge") && !has("admitted", "admission", "admit")
+                ? .discharge : .admission)
         } else if !entities.contains(where: { $0.domain == .medication }) && !Self.strongMedicationCue(padded)
                     && has("visit", "encounter", "appointment", "date of service", "service date", "seen", "last seen") {
             (q.domain, q.attribute) = (.encounter, .visit)

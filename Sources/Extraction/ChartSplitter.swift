@@ -5,7 +5,7 @@ import Foundation
 public struct PageClassification: Sendable, Hashable {
     public var page: Int
     /// progress-note, discharge-summary, lab-report, medication-list, referral-letter,
-    /// immunization-record, face-sheet, blank, or unknown.
+    /// immunization-record, face-sheet, fax-cover, blank, or unknown.
     public var documentType: String
     /// Pages with the same segment form one document (blank pages have none).
     public var segment: Int?
@@ -23,6 +23,9 @@ public struct ChartSplitter: Sendable {
     public init() {}
 
     static let titles: [(type: String, phrases: [String])] = [
+        // A fax cover sheet (first, so that its "Re:" line does not make it a letter) holds no
+        // chart facts, and the page after it starts a document of its own.
+        ("fax-cover", ["fax cover", "facsimile cover", "fax transmittal", "facsimile transmittal", "fax cover sheet"]),
         ("discharge-summary", ["discharge summary"]),
         ("lab-report", ["laboratory report", "lab results", "lab report", "laboratory results", "pathology report"]),
         ("medication-list", ["medication list", "current medication list", "medication reconciliation", "medications list"]),
@@ -48,6 +51,9 @@ public struct ChartSplitter: Sendable {
             var type = Self.titleType(top) ?? "unknown"
             let pageOfN = page.text.firstMatch(of: /(?i)page\s+(\d+)\s+of\s+(\d+)/).map { Int($0.1) ?? 0 }
             if type != "unknown" || segment < 0 || pageOfN == 1 {
+                segment += 1
+            } else if let previous = result.last(where: { $0.segment == segment }), type == "unknown",
+                      previous.documentType == "fax-cover" {
                 segment += 1
             } else if let previous = result.last(where: { $0.segment == segment }), type == "unknown" {
                 type = previous.documentType

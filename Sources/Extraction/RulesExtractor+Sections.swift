@@ -39,14 +39,14 @@ extension RulesExtractor {
 
     // MARK: - Medications
 
-    func readMedication(_ line: Line, stopped: Bool, into builder: inout Builder) {
+    func readMedication(_ line: Line, stopped: Bool, listStatus: String? = nil, into builder: inout Builder) {
         guard let sig = SigParser.parse(line.text) else { return }
         let name = sig.name.trimmingCharacters(in: CharacterSet(charactersIn: "-• "))
         if let existing = builder.facts.first(where: { $0.group == .medications && $0.field == "name" && $0.value.lowercased() == name.lowercased() }) {
             // Mentioned again later in the chart: the latest mention's status wins.
-            let status = stopped ? "discontinued" : (sig.status ?? "active")
+            let status = stopped ? "discontinued" : (sig.status ?? listStatus ?? "active")
             if let index = builder.facts.firstIndex(where: { $0.group == .medications && $0.item == existing.item && $0.field == "status" }),
-               builder.facts[index].value != status, stopped || sig.status != nil {
+               builder.facts[index].value != status, stopped || sig.status != nil || (listStatus ?? "active") != "active" {
                 let words = Self.find(name, in: line) ?? 0..<line.words.count
                 builder.facts[index].value = status
                 builder.facts[index].raw = status
@@ -79,7 +79,7 @@ extension RulesExtractor {
                                    words: Self.find(route, in: line) ?? nameWords) }
         add("frequency", sig.frequency)
         add("prn", sig.prn)
-        let status = stopped ? "discontinued" : (sig.status ?? "active")
+        let status = stopped ? "discontinued" : (sig.status ?? listStatus ?? "active")
         builder.add(.medications, item, "status", raw: status, value: status, line: line, words: nameWords)
     }
 
@@ -214,9 +214,13 @@ extension RulesExtractor {
 
     func readLabs(_ line: Line, context: inout PageContext, into builder: inout Builder) {
         let tokens = line.words.map(\.text)
-        let lineDates = tokens.compactMap { dates.normalize($0) }.filter { $0.count == 10 }
-        if lineDates.count >= 2, tokens.first?.lowercased() == "test" {
-            context.columnDates = lineDates
+        // A cumulative report's header: one column per date ("Test 10/18/2026 10/22/2026 Units",
+        // "Analyte August 15, 2025 August 19, 2025 Units Reference"): two dates or more and no
+        // value outside them.
+        let spans = dateSpans(tokens)
+        let inDates = Set(spans.flatMap { Array($0.words) })
+        if spans.count >= 2, !tokens.indices.contains(where: { !inDates.contains($0) && Self.isValue(tokens[$0]) }) {
+            context.columnDates = spans.map(\.iso)
             return
         }
         if tokens.first?.lowercased() == "test" { context.columnDates = []; return }
@@ -225,6 +229,26 @@ extension RulesExtractor {
             guard let next = readLab(line, from: position, context: context, into: &builder) else { break }
             position = next
         }
+    }
+
+    /// The full dates among `tokens`, each of one to three words ("10/18/2026", "18 Oct 2026",
+    /// "October 18, 2026"), longest first, left to right.
+    func dateSpans(_ tokens: [String]) -> [(words: Range<Int>, iso: String)] {
+        var spans: [(words: Range<Int>, iso: String)] = []
+        var i = 0
+        while i < tokens.count {
+            var found = false
+            for length in stride(from: 3, through: 1, by: -1) where i + length <= tokens.count {
+                let text = tokens[i..<(i + length)].joined(separator: " ").trimmingCharacters(in: CharacterSet(charactersIn: ",;:()"))
+                guard text.contains(where: \.isNumber), let iso = dates.normalize(text), iso.count == 10 else { continue }
+                spans.append((i..<(i + length), iso))
+                i += length
+                found = true
+                break
+            }
+            if !found { i += 1 }
+        }
+        return spans
     }
 
     static func isValue(_ token: String) -> Bool {
@@ -339,9 +363,19 @@ extension RulesExtractor {
             }
             if let period = name.firstIndex(of: ".") { name = String(name[..<period]) }
             name = name.trimmingCharacters(in: CharacterSet(charactersIn: " .:"))
-            guard name.count >= 3, name.first?.isLetter == true,
-                  !builder.facts.contains(where: { $0.group == .problems && $0.field == "name" && Self.similar($0.value, name) })
-            else { continue }
+            guard name.count >= 3, name.first?.isLetter == true else { continue }
+            if let known = builder.facts.first(where: { $0.group == .problems && $0.field == "name" && Self.similar($0.value, name) }) {
+                // Named again ("Principal diagnosis: X", then "1. X - resolved" in the list): a
+                // status the later mention prints replaces the default.
+                if status != "active",
+                   let index = builder.facts.firstIndex(where: { $0.group == .problems && $0.item == known.item && $0.field == "status" }),
+                   builder.facts[index].value == "active" {
+                    let words = Self.find(name, in: line, from: start) ?? start..<line.words.count
+                    builder.facts.remove(at: index)
+                    builder.add(.problems, known.item, "status", raw: status, value: status, line: line, words: words)
+                }
+                continue
+            }
             let item = builder.newItem(.problems)
             let words = Self.find(name, in: line, from: start) ?? start..<line.words.count
             builder.add(.problems, item, "name", raw: name, value: name, line: line, words: words)

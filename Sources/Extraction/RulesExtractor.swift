@@ -125,6 +125,8 @@ public struct RulesExtractor: Sendable {
 
     /// Facts from the pages of one document (pages in order; blank pages give nothing).
     public func extract(pages: [PageReading]) -> [ExtractedFact] {
+        // Two-column bodies are read column by column (Layout's ColumnBands).
+        let pages = pages.map(ColumnBands.reordered)
         var builder = Builder(minimumConfidence: minimumConfidence)
         var patientItem: Int?
         var carried: String?
@@ -140,6 +142,12 @@ public struct RulesExtractor: Sendable {
             context.encounterDate = carried
             let top = page.lines.filter { $0.bbox.y0 < page.height * 0.4 }
             if let title = ChartSplitter.title(in: top.map { $0.text.lowercased() }) {
+                // A fax cover sheet's date is the day it was sent and its "Re:" names the
+                // records sent, not a patient's field: the page gives no facts.
+                if title.type == "fax-cover" {
+                    documentType = nil
+                    continue
+                }
                 documentType = (title.type, top[title.line].text, top[title.line].bbox, page.number)
             }
             defer { carried = context.encounterDate }
@@ -163,8 +171,22 @@ public struct RulesExtractor: Sendable {
                     readProse(joined, date: context.encounterDate, into: &builder)
                 }
             }
+            var firstColumn: (section: Section, status: String?, secondX: Double)?
+            var lowest = 0.0
             for (index, line) in page.lines.enumerated() {
                 defer { sectionAt[index] = section }
+                // Reading went back up the page: a second column starts, outside the sections
+                // of the first (ColumnBands put its lines after the first column's). Below the
+                // columns, left of the second, the first column's last section goes on.
+                if index > 0, line.bbox.y1 < page.lines[index - 1].bbox.y0 {
+                    firstColumn = (section, context.listStatus, line.bbox.x0)
+                    section = .none
+                    context.listStatus = nil
+                } else if let left = firstColumn, line.bbox.y0 >= lowest, line.bbox.x0 < left.secondX - line.bbox.height {
+                    (section, context.listStatus) = (left.section, left.status)
+                    firstColumn = nil
+                }
+                lowest = max(lowest, line.bbox.y1)
                 if tableLines.contains(index) { continue }
                 let words = lineWords[index]
                 var view = Line(page: page.number, words: words)
@@ -232,6 +254,8 @@ public struct RulesExtractor: Sendable {
                 }
                 if let heading = Self.heading(view.text) {
                     section = heading.section
+                    context.listStatus = Self.medicationListStatus(
+                        view.text.lowercased().split(separator: ":").first.map { $0.trimmingCharacters(in: .whitespaces) } ?? "")
                     context.listHasLowercaseItems = false
                     context.headingDate = heading.date.flatMap(dates.normalize)
                     if let date = context.headingDate { context.sectionDate = date }
@@ -344,7 +368,7 @@ public struct RulesExtractor: Sendable {
     func readSection(_ section: Section, _ view: Line, context: inout PageContext, into builder: inout Builder) {
         switch section {
         case .medications, .stoppedMedications:
-            readMedication(view, stopped: section == .stoppedMedications, into: &builder)
+            readMedication(view, stopped: section == .stoppedMedications, listStatus: context.listStatus, into: &builder)
         case .allergies:
             readAllergies(view, from: 0, into: &builder)
         case .vitals:
@@ -383,6 +407,8 @@ public struct RulesExtractor: Sendable {
         var addressBlock = 0
         /// The current section's items are written in lower or mixed case.
         var listHasLowercaseItems = false
+        /// The status the current medication list's heading gives its items ("New Medications").
+        var listStatus: String?
     }
 
     /// Two to five capitalised words, no digits, no colon: how untitled headings are printed.
@@ -447,7 +473,19 @@ public struct RulesExtractor: Sendable {
                     best = (section, name.count)
                 }
             }
+            // Or ends with one, qualified by when or which ("Discharge Vital Signs", "Admission
+            // Labs"): a heading of two words or more ending with a known heading of six letters or more.
+            if best == nil {
+                for (section, names) in headings {
+                    for name in names where name.count >= 6 && head.hasSuffix(" " + name) && name.count > (best?.1 ?? 0) {
+                        best = (section, name.count)
+                    }
+                }
+            }
             if let best { return (best.0, date, "") }
+        }
+        if parts.count == 1 || rest.isEmpty, let status = medicationListStatus(head) {
+            return (status == "discontinued" ? .stoppedMedications : .medications, date, "")
         }
         // Table header rows: "Test Result Flag Units Reference Range", "Medication Strength…", "Vaccine Date Given…".
         let first = lower.split(separator: " ").first.map(String.init) ?? ""
@@ -460,6 +498,19 @@ public struct RulesExtractor: Sendable {
             return (.labs, nil, "")
         }
         return nil
+    }
+
+    /// The status a medication list's heading gives its items: a status word ("new", "start",
+    /// "continue", "keep", "stop", "hold"…, `ValueNormalizer.medicationStatus`) first, and a word
+    /// for medicines ("medications", "meds", "prescriptions") or for taking them ("taking", "these
+    /// medications") after it: "New Medications", "Continue taking", "STOP taking these medications".
+    static func medicationListStatus(_ head: String) -> String? {
+        let words = head.split(separator: " ").map(String.init)
+        guard (2...6).contains(words.count), !head.contains(where: \.isNumber),
+              let status = ValueNormalizer.medicationStatus(words[0]),
+              words.dropFirst().contains(where: { ["medications", "medication", "meds", "prescriptions", "taking", "take"].contains($0) })
+        else { return nil }
+        return status
     }
 
     // MARK: - Label/value pairs
@@ -487,6 +538,29 @@ public struct RulesExtractor: Sendable {
         "reason for consult": "reason", "referred to": "referredTo", "specialty": "specialty", "consult to": "referredTo",
         "referred by": "provider", "referring provider": "provider", "referring physician": "provider",
     ]
+
+    /// A label the table does not hold word for word, read from the words it is made of: the
+    /// admission and discharge dates ("Date Admitted:", "Admission:", "Date of Discharge:" — a
+    /// date follows, or nothing is read), the principal diagnosis ("Primary Dx:", "Principal
+    /// discharge diagnosis:"; "dx" is the usual abbreviation of diagnosis), and where the patient
+    /// went ("Discharged to:", "Discharge destination:").
+    static func composedLabel(_ label: String) -> String? {
+        // Words only: "01/10/2026 Discharge Date" is a value and a label, not a label.
+        guard !label.contains(where: \.isNumber) else { return nil }
+        let words = Set(label.split(whereSeparator: { !$0.isLetter }).map(String.init))
+        guard !words.isEmpty, words.count <= 4 else { return nil }
+        let filler: Set<String> = ["date", "of", "the", "patient"]
+        let rest = words.subtracting(filler)
+        if !rest.isEmpty, rest.isSubset(of: ["admission", "admit", "admitted", "admitting"]),
+           !words.contains("admitting") { return "admitDate" }
+        if !rest.isEmpty, rest.isSubset(of: ["discharge", "discharged"]) { return "dischargeDate" }
+        if words.contains("principal") || words.contains("primary"),
+           words.contains("diagnosis") || words.contains("dx") { return "diagnosis" }
+        if (words.contains("discharged") || words.contains("discharge")) && (words.contains("to") || words.contains("destination")) {
+            return "disposition"
+        }
+        return nil
+    }
 
     /// A known label that OCR misread by one character ("Altergies:", "Medicatlons:"): a
     /// label of 7 or more letters one edit away from exactly one known label. Shorter labels
@@ -525,7 +599,7 @@ public struct RulesExtractor: Sendable {
                 let candidate = line.words[i..<(i + length)].map(\.text).joined(separator: " ")
                 guard candidate.hasSuffix(":") else { continue }
                 let label = String(candidate.dropLast()).lowercased()
-                if let key = Self.labels[label] ?? Self.misreadLabel(label) {
+                if let key = Self.labels[label] ?? Self.composedLabel(label) ?? Self.misreadLabel(label) {
                     starts.append((i, length, key))
                     i += length
                     matched = true
@@ -605,7 +679,9 @@ public struct RulesExtractor: Sendable {
                 builder.addEncounterField(start.key, raw: raw, value: raw, line: line, words: range)
                 if start.key == "diagnosis" { readProblems(line, from: valueStart, into: &builder) }
             case "dischargeDate":
-                if let iso = dates.normalize(raw), let item = builder.facts.last(where: { $0.group == .encounters && $0.field == "date" })?.item {
+                // The stay this page's admission date opened, else the latest encounter.
+                if let iso = dates.normalize(raw),
+                   let item = context.encounterItem ?? builder.facts.last(where: { $0.group == .encounters && $0.field == "date" })?.item {
                     builder.add(.encounters, item, "endDate", raw: raw, value: iso, line: line, words: range)
                     context.encounterDate = iso
                 }

@@ -67,8 +67,9 @@ public enum ValueNormalizer {
     /// A medication status from its usual spellings, or nil.
     public static func medicationStatus(_ text: String) -> String? {
         let key = text.trimmingCharacters(in: CharacterSet(charactersIn: " ()[]*.")).lowercased()
-        if ["active", "continue", "continued", "current", "taking"].contains(key) { return "active" }
-        if ["new", "started", "start", "new start"].contains(key) { return "new" }
+        if ["active", "continue", "continued", "current", "taking", "unchanged", "no change", "keep", "resume", "resumed",
+            "same"].contains(key) { return "active" }
+        if ["new", "started", "start", "new start", "begin", "initiated", "added"].contains(key) { return "new" }
         if ["held", "hold", "on hold"].contains(key) { return "held" }
         if key.hasPrefix("d/c") || key.hasPrefix("dc ") || key == "dc" || key.hasPrefix("discontinu") || key.hasPrefix("stopped")
             || key == "stop" || key.hasPrefix("inactive") || key.hasPrefix("completed") {

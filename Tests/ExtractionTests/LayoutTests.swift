@@ -150,4 +150,60 @@ func tablePage(_ rows: [[String]], columns: [Double], above: [String] = []) -> P
         #expect(stay["disposition"] == "Home with home health services")
         #expect(stay["endDate"] == "2026-01-14" && stay["type"] == "inpatient admission")
     }
+
+    /// A two-column body (issue 12: "lines, columns and reading order"): rows that join a left
+    /// and a right column are read column by column; a table of names and results in two
+    /// columns, and the label grid above, keep their rows.
+    @Test func twoColumnBodiesAreReadColumnByColumn() throws {
+        let page = tablePage([
+            ["Principal Dx: Acute kidney injury", "Discharge Medications:"],
+            ["Discharge Diagnoses:", "- Warfarin 5 mg PO QHS (NEW)"],
+            ["1. Acute kidney injury - resolved", "- Enoxaparin 40 mg SC daily (STOP)"],
+            ["2. Mixed hyperlipidemia", "- Lisinopril 5 mg PO daily (continue)"],
+            ["Allergies:", "Disposition: Skilled nursing facility"],
+            ["Cephalexin (rash)"],
+        ], columns: [40, 330], above: ["DISCHARGE SUMMARY", "Admitted: 03/13/2026 Discharged: 03/19/2026"])
+        let reordered = ColumnBands.reordered(page)
+        #expect(reordered.lines.map(\.text) == [
+            "DISCHARGE SUMMARY", "Admitted: 03/13/2026 Discharged: 03/19/2026",
+            "Principal Dx: Acute kidney injury", "Discharge Diagnoses:", "1. Acute kidney injury - resolved",
+            "2. Mixed hyperlipidemia", "Allergies:", "Cephalexin (rash)",
+            "Discharge Medications:", "- Warfarin 5 mg PO QHS (NEW)", "- Enoxaparin 40 mg SC daily (STOP)",
+            "- Lisinopril 5 mg PO daily (continue)", "Disposition: Skilled nursing facility",
+        ])
+        #expect(reordered.words.count == page.words.count)
+        let facts = extractor.extract(pages: [page])
+        let stay = items(facts, .encounters).first ?? [:]
+        #expect(stay["diagnosis"] == "Acute kidney injury" && stay["disposition"] == "Skilled nursing facility")
+        #expect(stay["endDate"] == "2026-03-19")
+        let meds = Dictionary(uniqueKeysWithValues: items(facts, .medications).map { ($0["name"] ?? "", $0["status"] ?? "") })
+        #expect(meds == ["Warfarin": "new", "Enoxaparin": "discontinued", "Lisinopril": "active"])
+        #expect(items(facts, .allergies).map { $0["substance"] } == ["Cephalexin"])
+
+        // Names and results in two columns stay rows.
+        let results = tablePage([
+            ["Hemoglobin A1c", "7.9 %"], ["Sodium, serum", "139 mmol/L"], ["Potassium, serum", "4.1 mmol/L"],
+            ["Creatinine, serum", "1.02 mg/dL"], ["Glucose, fasting", "112 mg/dL"],
+        ], columns: [40, 330], above: ["LABORATORY RESULTS"])
+        #expect(ColumnBands.reordered(results).lines.map(\.text) == results.lines.map(\.text))
+    }
+
+    /// Medication lists whose heading gives the status, in the words discharge papers use.
+    @Test func aListHeadingGivesItsItemsTheirStatus() {
+        let facts = extractor.extract(pages: [tablePage([], columns: [], above: [
+            "Discharge Medications",
+            "BEGIN taking these medications",
+            "Apixaban 5 mg PO BID",
+            "CONTINUE taking these medications",
+            "Metformin 500 mg PO BID",
+            "DISCONTINUE these medications",
+            "Glipizide 5 mg PO daily",
+        ])])
+        let meds = Dictionary(uniqueKeysWithValues: items(facts, .medications).map { ($0["name"] ?? "", $0["status"] ?? "") })
+        #expect(meds == ["Apixaban": "new", "Metformin": "active", "Glipizide": "discontinued"])
+        #expect(RulesExtractor.composedLabel("date admitted") == "admitDate")
+        #expect(RulesExtractor.composedLabel("admitting diagnosis") == nil)
+        #expect(RulesExtractor.composedLabel("primary dx") == "diagnosis")
+        #expect(RulesExtractor.composedLabel("discharged to") == "disposition")
+    }
 }

@@ -2,8 +2,9 @@
 """A deterministic corpus of invented charts in layout families, for measuring extraction on
 layouts the rules were not written for (all patients, clinicians and facilities are invented).
 
-Five document types (lab report, medication list, immunization record, progress note, referral
-letter), six layout families each. A family fixes how a clinic prints its documents: the header
+Six document types (lab report, medication list, immunization record, progress note, referral
+letter, discharge summary), six layout families each, and packets: several documents of one patient
+(each in a family of its type, held-out packets from held-out families only), after a fax cover sheet or not. A family fixes how a clinic prints its documents: the header
 labels and their spelling, a label grid of one to three columns, the date format, the letterhead,
 the table's column order and header words, ruled, dashed or unruled tables, the section
 headings, how a flag or a stopped drug is shown, and whether facts sit in tables, lists or prose.
@@ -19,6 +20,7 @@ so extraction can be scored per scan style as well as per family.
 
 Usage:
   make_chart_corpus.py --out DIR [--split dev|heldout|all] [--per-family N] [--scan none|clean|photocopy|fax|phone|mixed]
+                       [--types discharge-summary,packet]
 
 Writes DIR/<type>-f<family>-<n>.pdf and .expected.json (the Samples/ format, plus "family",
 "split", "type" and "scan").
@@ -140,6 +142,15 @@ PROBLEMS = ["Essential hypertension", "Type 2 diabetes mellitus", "Mixed hyperli
 ALLERGENS = [("Penicillin", "hives"), ("Sulfonamides", "rash"), ("Codeine", "nausea"), ("Latex", "itching"),
              ("Shellfish", "swelling"), ("Ibuprofen", "wheezing"), ("Cephalexin", "rash"), ("Peanuts", "anaphylaxis"),
              ("Erythromycin", "GI upset"), ("Iodinated contrast", "flushing")]
+# conditions that put people in hospital (principal diagnoses of common admissions)
+ADMISSION_DX = ["Community-acquired pneumonia", "Acute exacerbation of COPD", "Acute on chronic systolic heart failure",
+                "Cellulitis of left lower leg", "Acute kidney injury", "Diabetic ketoacidosis", "Pyelonephritis",
+                "Acute pancreatitis", "Upper gastrointestinal bleeding", "Syncope", "Pulmonary embolism",
+                "Atrial fibrillation with rapid ventricular response", "Small bowel obstruction", "Sepsis due to urinary tract infection"]
+INPATIENT_DRUGS = ["IV ceftriaxone", "IV piperacillin-tazobactam", "IV furosemide", "heparin infusion", "IV fluids",
+                   "insulin infusion", "IV pantoprazole", "nebulized ipratropium"]
+DISPOSITIONS = ["Home", "Home with home health services", "Skilled nursing facility", "Inpatient rehabilitation facility"]
+HOSPITAL_KINDS = ["Regional Hospital", "General Hospital", "Memorial Hospital", "Medical Center", "Community Hospital"]
 SPECIALTIES = ["cardiology", "endocrinology", "nephrology", "gastroenterology", "pulmonology", "rheumatology"]
 REASONS = ["chest pain on exertion", "worsening kidney function", "poorly controlled diabetes", "a chronic cough",
            "joint pain and morning stiffness", "abnormal liver tests", "recurrent headaches", "iron deficiency"]
@@ -241,6 +252,44 @@ FAMILIES = {
         dict(labels="F", grid=1, date="dmon", heads="caps", vitals="labelled", meds="lines", font=("Times", 10.0),
              letterhead="center", order=["problems", "meds", "allergies", "cc", "vitals", "plan"]),
     ],
+    "discharge-summary": [
+        dict(labels="A", grid=2, date="us", admit=("Admission Date:", "Discharge Date:"), attending="Attending:",
+             heads="colon", principal="Principal Diagnosis:", dx="numbered", meds="tagged", vitals="inline",
+             labs="table2", table="ruled", dispo="Discharge Disposition:", font=("Arial", 10.0), letterhead="center"),
+        dict(labels="B", grid=1, date="iso", admit=("Date of Admission:", "Date of Discharge:"), attending="Attending Physician:",
+             heads="caps", principal="Primary Diagnosis:", dx="plain", meds="groups",
+             groups=("New Medications", "Continue Taking", "Stop Taking"), vitals="labelled", labs="prose",
+             dispo="Disposition:", font=("Times", 10.5), letterhead="left", inpatient=True),
+        dict(labels="C", grid=3, date="dmy", admit=("Admitted:", "Discharged:"), attending="Physician:",
+             heads="colon", principal="Principal Dx:", dx="numbered", meds="tagged", vitals="inline", labs="table1",
+             table="dashed", dispo="Disposition:", font=("Sans", 9.0), letterhead="center", body="two-column",
+             dx_status=True),
+        dict(labels="D", grid=2, date="long", admit=("Admit Date:", "Discharge Date:"), attending="PROVIDER:",
+             heads="caps", principal="PRINCIPAL DIAGNOSIS:", dx="plain", meds="table",
+             status_words=("New", "Continue", "Stopped"), vitals="table", labs="table2", table="unruled",
+             dispo="Discharged to:", font=("Mono", 9.0), letterhead="left", pages=2, inpatient=True),
+        # held-out: other label wordings, other status words, prose vitals, a two-column body with other sections
+        dict(labels="E", grid=3, date="short", admit=("Date Admitted:", "Date Discharged:"), attending="Seen by:",
+             heads="title", principal="Primary discharge diagnosis:", dx="numbered", meds="groups",
+             groups=("START taking these medications", "KEEP taking these medications", "STOP taking these medications"),
+             vitals="prose", labs="table1", table="ruled", dispo="Discharge to:", font=("Arial", 9.5),
+             letterhead="right", body="two-column", inpatient=True),
+        dict(labels="F", grid=1, date="dmon", admit=("Admission:", "Discharge:"), attending="Attending:",
+             heads="caps", principal="Principal diagnosis:", dx="plain", meds="table",
+             status_words=("Started", "Unchanged", "Discontinued"), change_head="Change", vitals="labelled",
+             labs="table2", table="dashed", dispo="Disposition:", font=("Times", 10.0), letterhead="center", pages=2,
+             dx_status=True),
+    ],
+    "packet": [
+        # a packet is several documents of one patient, each laid out in a family of its own type;
+        # dev packets use dev families only, held-out packets held-out families only
+        dict(cover=True, docs=[("progress-note", 1), ("lab-report", 1), ("medication-list", 2), ("immunization-record", 3), ("progress-note", 4)]),
+        dict(cover=False, docs=[("discharge-summary", 2), ("lab-report", 4), ("progress-note", 3), ("immunization-record", 1), ("medication-list", 1)]),
+        dict(cover=True, docs=[("referral-letter", 1), ("progress-note", 2), ("lab-report", 3), ("medication-list", 4), ("discharge-summary", 1)]),
+        dict(cover=False, docs=[("discharge-summary", 4), ("medication-list", 3), ("progress-note", 4), ("lab-report", 2), ("immunization-record", 2)]),
+        dict(cover=True, docs=[("progress-note", 5), ("lab-report", 6), ("discharge-summary", 5), ("immunization-record", 6), ("medication-list", 6)]),
+        dict(cover=False, docs=[("referral-letter", 6), ("medication-list", 5), ("discharge-summary", 6), ("lab-report", 5), ("progress-note", 6)]),
+    ],
     "referral-letter": [
         dict(re="RE:", date="long", font=("Times", 11.0), letterhead="center", tone=0),
         dict(re="Re:", date="us", font=("Arial", 10.5), letterhead="left", tone=1),
@@ -258,6 +307,17 @@ SECTION_TITLES = {  # heading wordings per style (dev styles use the first three
              "meds": "MEDICATIONS", "problems": "ACTIVE PROBLEMS", "plan": "PLAN"},
     "title": {"cc": "Presenting Concern", "vitals": "Vitals Today", "allergies": "Allergies/Intolerances",
               "meds": "Medications Prior to Visit", "problems": "Diagnoses", "plan": "Plan of Care"},
+}
+DISCHARGE_TITLES = {  # discharge summary sections per heading style
+    "colon": {"dx": "Discharge Diagnoses:", "allergies": "Allergies:", "course": "Hospital Course:",
+              "vitals": "Vitals at Discharge:", "meds": "Discharge Medications:", "labs": "Laboratory Results:",
+              "follow": "Follow-up:"},
+    "caps": {"dx": "DISCHARGE DIAGNOSES", "allergies": "ALLERGIES", "course": "HOSPITAL COURSE",
+             "vitals": "DISCHARGE VITAL SIGNS", "meds": "DISCHARGE MEDICATIONS", "labs": "PERTINENT LABS",
+             "follow": "FOLLOW-UP"},
+    "title": {"dx": "Diagnoses This Admission", "allergies": "Allergies/Intolerances", "course": "Summary of Stay",
+              "vitals": "Vitals Before Discharge", "meds": "Medication Changes", "labs": "Results Reviewed",
+              "follow": "Appointments"},
 }
 
 # MARK: - Layout helpers
@@ -297,6 +357,20 @@ class LPage(gen.Page):
             self.dashed(self.margin, xs[-1])
         self.space(4)
 
+    def two_columns(self, left, right, gap=18):
+        """A body in two columns: left(page) and right(page) each lay out into half the width; the
+        ground truth reads the left column, then the right."""
+        top, margin, width = self.y, self.margin, self.width
+        column = (width - 2 * margin - gap) / 2
+        self.width = 2 * margin + column
+        left(self)
+        bottom = self.y
+        self.y, self.margin = top, margin + column + gap
+        self.width = 2 * self.margin + column
+        right(self)
+        bottom = max(bottom, self.y)
+        self.y, self.margin, self.width = bottom, margin, width
+
     def draw(self, c):
         plain = [op for op in self.ops if op[0] != "dash"]
         dashes = [op for op in self.ops if op[0] == "dash"]
@@ -331,6 +405,9 @@ def num(value, like):
     return text, (float(text) if decimals else int(round(value)))
 
 
+PATIENT = None  # (first, middle, last, sex, birth, mrn) while a packet's documents are made
+
+
 class Chart:
     """One document: its pages and its truth."""
 
@@ -345,6 +422,8 @@ class Chart:
         self.mrn = pick(rng, [f"{int(rng.integers(10**7, 10**8))}", f"{pick(rng, 'ABCDEFGHK')}{pick(rng, 'MNPRTW')}-"
                                                                    f"{int(rng.integers(100000, 999999))}"])
         self.date = a_date(rng)
+        if PATIENT is not None:  # a packet: every document is about the same patient
+            self.first, self.middle, self.last, self.sex, self.birth, self.mrn = PATIENT
         self.clinician = pick(rng, CLINICIANS)
         self.credential = pick(rng, ["MD", "DO", "NP", "PA-C"])
         self.town = pick(rng, TOWNS)
@@ -699,8 +778,258 @@ def referral_letter(rng, f):
     return ch
 
 
+def add_days(iso, days):
+    import datetime
+    return (datetime.date.fromisoformat(iso) + datetime.timedelta(days=days)).isoformat()
+
+
+def discharge_summary(rng, f):
+    ch = Chart(rng, f)
+    admit = ch.date
+    discharge = add_days(admit, int(rng.integers(1, 9)))
+    hospital = f"{ch.town} {pick(rng, HOSPITAL_KINDS)}"
+    ch.facility = hospital
+    titles = DISCHARGE_TITLES[f["heads"]]
+    principal = pick(rng, ADMISSION_DX)
+    others = sample(rng, PROBLEMS, int(rng.integers(2, 4)))
+    disposition = pick(rng, DISPOSITIONS)
+    allergies = sample(rng, ALLERGENS, int(rng.integers(0, 3)))
+    seen, meds = set(), []
+    while len(meds) < int(rng.integers(4, 8)):
+        m = med_row(rng, ch, f)
+        if m[0] not in seen:
+            seen.add(m[0])
+            meds.append(m)
+    status = ["new"] * int(rng.integers(1, 3))
+    status += ["discontinued"] * int(rng.integers(1, 3))
+    status += ["active"] * (len(meds) - len(status))
+    status = [status[int(i)] for i in rng.permutation(len(status))]
+    vit = {"blood pressure": f"{int(rng.integers(100, 160))}/{int(rng.integers(58, 94))}",
+           "heart rate": int(rng.integers(56, 100)), "respiratory rate": int(rng.integers(12, 22)),
+           "temperature": round(float(rng.uniform(97.0, 99.4)), 1), "oxygen saturation": int(rng.integers(91, 100))}
+    units = {"blood pressure": "mmHg", "heart rate": "bpm", "respiratory rate": "/min", "temperature": "F",
+             "oxygen saturation": "%"}
+    labs = sample(rng, [l for l in LABS if l[1]], int(rng.integers(3, 7)))
+    later = add_days(discharge, -1) if discharge > add_days(admit, 1) else discharge
+    lab_rows = []
+    for names, unit, (lo, hi), printed, (a, b) in labs:
+        pair = []
+        for when in ((admit, later) if f["labs"] in ("table2",) else (admit,)):
+            text, value = num(float(rng.uniform(a, b)), (lo, hi, a))
+            flag = "H" if value > hi else "L" if value < lo else None
+            fact = {"name": names[1] if f["labs"] == "table2" else names[0], "value": value, "unit": unit, "date": when}
+            if f["labs"] != "prose":
+                fact["referenceRange"] = printed
+                if flag:
+                    fact["flag"] = flag
+            ch.facts["labs"].append(fact)
+            pair.append((text, flag))
+        lab_rows.append((names, unit, printed, pair))
+
+    # truth
+    ch.facts["encounters"].append({"date": admit, "endDate": discharge, "type": "inpatient admission",
+                                   "provider": f"{ch.clinician}, {ch.credential}", "facility": hospital,
+                                   "diagnosis": principal, "disposition": disposition})
+    ch.facts["problems"] = [{"name": principal, "status": "resolved" if f.get("dx_status") else "active"}] + \
+        [{"name": x, "status": "active"} for x in others]
+    ch.facts["allergies"] = [{"substance": s, "reaction": r} for s, r in allergies] or \
+        [{"substance": "NKDA", "noKnownAllergies": True}]
+    for (name, dose, unit, route, freq), st in zip(meds, status):
+        ch.facts["medications"].append({"name": name, "dose": dose, "unit": unit, "route": ROUTES[route][0],
+                                        "frequency": freq[0], "status": st})
+    for k, v in vit.items():
+        ch.facts["vitals"].append({"name": k, "value": v, "unit": units[k], "date": discharge})
+
+    p = ch.page()
+    ch.letterhead(p, hospital, pick(rng, ["DISCHARGE SUMMARY", "Discharge Summary", "Hospital Discharge Summary"]))
+    ch.header_grid(p, with_date=False, with_provider=False)
+    p.grid([(f["admit"][0], ch.d(admit)), (f["admit"][1], ch.d(discharge)),
+            (f["attending"], f"{ch.clinician}, {ch.credential}")], f["grid"])
+    p.space(4)
+
+    def heading(page, key):
+        page.heading(titles[key])
+
+    def diagnoses(page):
+        page.line(f"{f['principal']} {principal}")
+        heading(page, "dx")
+        items = [principal + (" - resolved" if f.get("dx_status") else "")] + others
+        for i, x in enumerate(items, 1):
+            page.line(f"{i}. {x}" if f["dx"] == "numbered" else x)
+
+    def allergy_lines(page):
+        heading(page, "allergies")
+        if allergies:
+            for s_, r in allergies:
+                page.line(f"{s_} ({r})")
+        else:
+            page.line(pick(rng, ["NKDA", "No known drug allergies"]))
+
+    def vitals(page):
+        heading(page, "vitals")
+        if f["vitals"] == "inline":
+            page.line(f"BP {vit['blood pressure']}  HR {vit['heart rate']}  RR {vit['respiratory rate']}")
+            page.line(f"Temp {vit['temperature']} F  SpO2 {vit['oxygen saturation']}%")
+        elif f["vitals"] == "labelled":
+            page.line(f"Blood Pressure: {vit['blood pressure']} mmHg   Pulse: {vit['heart rate']} bpm   "
+                      f"Resp: {vit['respiratory rate']}/min")
+            page.line(f"Temperature: {vit['temperature']} F   O2 Sat: {vit['oxygen saturation']}%")
+        elif f["vitals"] == "table":
+            page.cells(["Measure", "Value", "Units"], [["Blood pressure", vit["blood pressure"], "mmHg"],
+                                                       ["Heart rate", str(vit["heart rate"]), "bpm"],
+                                                       ["Respiratory rate", str(vit["respiratory rate"]), "/min"],
+                                                       ["Temperature", str(vit["temperature"]), "F"],
+                                                       ["SpO2", str(vit["oxygen saturation"]), "%"]],
+                       [140, 80, 60], "unruled")
+        else:
+            page.paragraph(f"On the day of discharge blood pressure was {vit['blood pressure']} mmHg, pulse "
+                           f"{vit['heart rate']} bpm, respiratory rate {vit['respiratory rate']}/min, temperature "
+                           f"{vit['temperature']} F and oxygen saturation {vit['oxygen saturation']}% on room air.")
+
+    def med_text(m):
+        name, dose, unit, route, freq = m
+        return f"{name} {dose_text(dose, unit)} {ROUTES[route][0]} {freq[0]}"
+
+    def medications(page):
+        heading(page, "meds")
+        if f["meds"] == "tagged":
+            tags = {"new": "NEW", "active": "continue", "discontinued": "STOP"}
+            for m, st in zip(meds, status):
+                page.line(f"- {med_text(m)} ({tags[st]})")
+        elif f["meds"] == "groups":
+            for title, want in zip(f["groups"], ("new", "active", "discontinued")):
+                chosen = [m for m, st in zip(meds, status) if st == want]
+                if chosen:
+                    page.line(title, font=page.bold())
+                    for m in chosen:
+                        page.line(f"  {med_text(m)}")
+        else:
+            words = dict(zip(("new", "active", "discontinued"), f["status_words"]))
+            rows = [[m[0], dose_text(m[1], m[2]), ROUTES[m[3]][1], m[4][1], words[st]] for m, st in zip(meds, status)]
+            page.cells(["Medication", "Dose", "Route", "Frequency", f.get("change_head", "Status")], rows,
+                       [150, 70, 60, 80, 80], f.get("table", "ruled") if f.get("table") != "unruled" else "ruled")
+
+    def course(page):
+        heading(page, "course")
+        text = (f"Admitted with {principal.lower()}. ")
+        if f.get("inpatient"):
+            text += f"Treated with {pick(rng, INPATIENT_DRUGS)} and supportive care. "
+        text += "Symptoms improved steadily and the patient was stable for discharge. "
+        if f["labs"] == "prose":
+            bits = [f"{names[0].lower()} {pair[0][0]} {unit}" for names, unit, printed, pair in lab_rows]
+            text += f"Labs on admission ({ch.d(admit)}): " + ", ".join(bits) + "."
+        page.paragraph(text)
+
+    def lab_table(page):
+        if f["labs"] == "prose":
+            return
+        heading(page, "labs")
+        if f["labs"] == "table2":
+            header = ["Test", ch.d(admit), ch.d(later), "Units", "Reference"]
+            rows = [[names[1]] + [t + (f" {fl}" if fl else "") for t, fl in pair] + [unit, printed]
+                    for names, unit, printed, pair in lab_rows]
+            page.cells(header, rows, [150, 85, 85, 95, 90], f["table"])
+        else:
+            words = LAB_COLUMNS[f["labels"]]
+            page.line(f"Collected {ch.d(admit)}")
+            rows = [[names[0], pair[0][0], pair[0][1] or "", unit, printed] for names, unit, printed, pair in lab_rows]
+            page.cells([words[c] for c in ("name", "value", "flag", "unit", "range")], rows, [170, 70, 55, 85, 100],
+                       f["table"])
+
+    def follow(page):
+        heading(page, "follow")
+        page.paragraph(f"Follow up with {ch.clinician} in {pick(rng, ['one week', '1-2 weeks', '10 days'])}.")
+        page.line(f"{f['dispo']} {disposition}")
+
+    if f.get("body") == "two-column":
+        p.two_columns(lambda q: (diagnoses(q), allergy_lines(q), vitals(q)), lambda q: (medications(q), follow(q)))
+        course(p)
+        lab_table(p)
+    elif f.get("pages", 1) == 2:
+        diagnoses(p)
+        allergy_lines(p)
+        course(p)
+        vitals(p)
+        p = ch.page()
+        medications(p)
+        lab_table(p)
+        follow(p)
+    else:
+        diagnoses(p)
+        allergy_lines(p)
+        course(p)
+        vitals(p)
+        medications(p)
+        lab_table(p)
+        follow(p)
+    p.space(10)
+    p.line(f"Electronically signed by {ch.clinician}, {ch.credential} on {ch.d(discharge)}")
+    ch.footers("Discharge Summary")
+    return ch
+
+
+def merge_truth(charts):
+    """One packet's truth: the patient once, every document's facts, an item named twice kept
+    once: the reading of the latest document by date (a packet's pages are not in date order)."""
+    facts = {"patient": dict(charts[0].facts["patient"]), "encounters": [], "problems": [], "medications": [],
+             "allergies": [], "vitals": [], "labs": [], "immunizations": []}
+    keys = {"problems": ("name",), "medications": ("name",), "allergies": ("substance",), "vitals": ("name", "date"),
+            "labs": ("name", "date"), "immunizations": ("vaccine", "date"), "encounters": ("date", "type")}
+    for ch in sorted(charts, key=lambda c: c.date):
+        if "sex" in ch.facts["patient"]:
+            facts["patient"]["sex"] = ch.facts["patient"]["sex"]
+        for group, key in keys.items():
+            for item in ch.facts[group]:
+                k = tuple(str(item.get(x, "")).lower() for x in key)
+                facts[group] = [old for old in facts[group] if tuple(str(old.get(x, "")).lower() for x in key) != k]
+                facts[group].append(item)
+    if any(not a.get("noKnownAllergies") for a in facts["allergies"]):
+        facts["allergies"] = [a for a in facts["allergies"] if not a.get("noKnownAllergies")]
+    elif facts["allergies"]:
+        facts["allergies"] = facts["allergies"][:1]
+    return facts
+
+
+class Packet:
+    """Several documents of one patient, as a records request sends them."""
+
+    def __init__(self, pages, facts):
+        self.pages, self.facts = pages, facts
+
+
+def packet(rng, f):
+    global PATIENT
+    head = Chart(rng, FAMILIES["progress-note"][0])
+    PATIENT = (head.first, head.middle, head.last, head.sex, head.birth, head.mrn)
+    try:
+        charts = []
+        for kind, number in f["docs"]:
+            charts.append(TYPES[kind](rng, FAMILIES[kind][number - 1]))
+    finally:
+        PATIENT = None
+    pages = []
+    if f["cover"]:
+        p = LPage(font="Arial", size=11.0)
+        p.line([("center", "FAX COVER SHEET")], font=p.bold(), size=16)
+        p.space(12)
+        total = sum(len(c.pages) for c in charts) + 1
+        sender = charts[0].facility
+        for label, value in [("To:", "Health Information Management / Release of Information"),
+                             ("From:", sender), ("Date:", fmt_date(add_days(max(c.date for c in charts), int(rng.integers(1, 30))), "us")), ("Pages:", f"{total} including cover"),
+                             ("Re:", f"Records for {head.first} {head.middle}. {head.last}, DOB {fmt_date(head.birth, 'us')}")]:
+            p.line(f"{label} {value}")
+        p.space(12)
+        p.paragraph("CONFIDENTIALITY NOTICE: This facsimile contains protected health information. If you received it in "
+                    "error, notify the sender and destroy all copies.")
+        pages.append(p)
+    for c in charts:
+        pages += c.pages
+    return Packet(pages, merge_truth(charts))
+
+
 TYPES = {"lab-report": lab_report, "medication-list": medication_list, "immunization-record": immunization_record,
-         "progress-note": progress_note, "referral-letter": referral_letter}
+         "progress-note": progress_note, "referral-letter": referral_letter, "discharge-summary": discharge_summary,
+         "packet": packet}
 SCAN_STYLES = ("clean", "photocopy", "fax", "phone")
 
 
@@ -750,10 +1079,12 @@ def _image_pdf(images, path):
     c.save()
 
 
-def build(out, split, per_family, scan_style):
+def build(out, split, per_family, scan_style, types=None):
     os.makedirs(out, exist_ok=True)
     written = []
     for t_index, (kind, make) in enumerate(TYPES.items()):
+        if types and kind not in types:
+            continue
         for family_number, family in enumerate(FAMILIES[kind], 1):
             held = family_number in HELD_OUT
             if split == "dev" and held or split == "heldout" and not held:
@@ -786,8 +1117,9 @@ def main():
     ap.add_argument("--split", choices=["dev", "heldout", "all"], default="all")
     ap.add_argument("--per-family", type=int, default=4)
     ap.add_argument("--scan", choices=["none", "mixed"] + list(SCAN_STYLES), default="none")
+    ap.add_argument("--types", help="comma-separated document types (default: all): " + ", ".join(TYPES))
     a = ap.parse_args()
-    names = build(a.out, a.split, a.per_family, a.scan)
+    names = build(a.out, a.split, a.per_family, a.scan, a.types.split(",") if a.types else None)
     print(f"{len(names)} documents in {a.out}")
 
 

@@ -177,6 +177,14 @@ T = {
                   ["Which kind of specialist should see the patient?", "The letter sends the patient to what service?"]),
     "reason": (["What is the reason for the referral?", "Why is the patient being referred?", "Reason for referral?", "What is the referral for?"],
                ["What concern prompted the letter?", "For what problem is a consult requested?"]),
+    "admit-date": (["When was the patient admitted?", "What was the admission date?", "Admission date?", "On what date was the patient admitted to the hospital?"],
+                   ["Which day did the hospital stay begin?", "Date of hospital admission?"]),
+    "discharge-date": (["When was the patient discharged?", "What was the discharge date?", "Discharge date?", "On what date was the patient discharged?"],
+                       ["Which day did the hospital stay end?", "Date the patient left the hospital?"]),
+    "principal-dx": (["What was the principal diagnosis?", "What was the primary diagnosis for the admission?", "Principal diagnosis?", "What was the main diagnosis of the hospital stay?"],
+                     ["What was the principal diagnosis for the hospital admission?", "Which diagnosis led to the hospital stay?"]),
+    "disposition": (["Where was the patient discharged to?", "What was the discharge disposition?", "Disposition?", "Where did the patient go after discharge?"],
+                    ["Discharge destination?", "Where was the patient sent on leaving the hospital?"]),
     "referred-to": (["Who is the patient referred to?", "To whom is the referral addressed?", "Which doctor is the letter addressed to?", "Who will see the patient on referral?"],
                     ["Which doctor receives this letter?", "Name the consultant the letter is for."]),
 }
@@ -218,12 +226,22 @@ def questions_for(doc, rng):
     if p.get("sex"):
         add("sex", "text", p["sex"])
     enc = (f.get("encounters") or [{}])[0]
-    if enc.get("date") and doc["type"] != "immunization-record":
+    # A packet holds several encounters: "this visit" and "the facility" have no one answer there.
+    if enc.get("date") and doc["type"] not in ("immunization-record", "packet", "discharge-summary"):
         add("visit-date", "date", enc["date"])
     if enc.get("provider") and doc["type"] in ("progress-note", "medication-list"):
         add("provider", "text", enc["provider"].split(",")[0])
-    if enc.get("facility"):
+    if enc.get("facility") and doc["type"] != "packet":
         add("facility", "text", enc["facility"])
+    stays = [e for e in f.get("encounters", []) if e.get("endDate")]
+    if len(stays) == 1:
+        stay = stays[0]
+        add("admit-date", "date", stay["date"])
+        add("discharge-date", "date", stay["endDate"])
+        if stay.get("diagnosis"):
+            add("principal-dx", "text", stay["diagnosis"])
+        if stay.get("disposition"):
+            add("disposition", "text", stay["disposition"])
     if doc["type"] == "referral-letter":
         for field, key in (("specialty", "specialty"), ("reason", "reason"), ("referredTo", "referred-to")):
             if enc.get(field):
@@ -231,6 +249,9 @@ def questions_for(doc, rng):
                 add(key, "text", gold)
 
     labs = [l for l in f.get("labs", []) if lab_key(l["name"])]
+    # A test measured more than once (a discharge summary's admission and discharge columns, a
+    # packet's two reports): questions ask for the latest.
+    labs = list({lab_key(l["name"]): l for l in sorted(labs, key=lambda l: l.get("date") or "")}.values())
     keys_here = {lab_key(l["name"]) for l in labs}
     for lab in rng.sample(labs, min(3, len(labs))):
         spoken = LAB_SPOKEN[lab_key(lab["name"])][w]
@@ -251,9 +272,10 @@ def questions_for(doc, rng):
             k = rng.choice(absent)
             add("lab-absent", "number", "not stated", LAB_SPOKEN[k][w])
             add("lab-done", "yes/no", "no", LAB_SPOKEN[rng.choice(absent)][w])
-        abnormal = [l["name"] for l in f["labs"] if l.get("flag")]
-        if abnormal and len(f["labs"]) <= 12:
-            normal = [l["name"] for l in f["labs"] if not l.get("flag")]
+        latest = list({l["name"]: l for l in sorted(f["labs"], key=lambda l: l.get("date") or "")}.values())
+        abnormal = [l["name"] for l in latest if l.get("flag")]
+        if abnormal and len(latest) <= 12:
+            normal = [l["name"] for l in latest if not l.get("flag")]
             add("labs-abnormal", "list", abnormal, exclude=normal)
 
     meds = f.get("medications", [])
@@ -284,7 +306,7 @@ def questions_for(doc, rng):
                 FREQ_WORDS[fq][w], exclude=[m["name"] for m in meds if m.get("frequency") != fq or m in stopped])
 
     allergies = [x for x in f.get("allergies", []) if x["substance"].upper() not in ("NKDA", "NKA")]
-    if allergies and doc["type"] in ("progress-note", "medication-list", "referral-letter"):
+    if allergies and doc["type"] in ("progress-note", "medication-list", "referral-letter", "discharge-summary", "packet"):
         a = rng.choice(allergies)
         add("allergy-yes", "yes/no", "yes", a["substance"].lower())
         if a.get("reaction"):
@@ -300,7 +322,7 @@ def questions_for(doc, rng):
         add("problems", "list", [x["name"] for x in f["problems"]])
         add("problems-count", "number", str(len(f["problems"])))
 
-    vitals = {v["name"]: v for v in f.get("vitals", [])}
+    vitals = {v["name"]: v for v in sorted(f.get("vitals", []), key=lambda v: v.get("date") or "")}  # the latest
     for name, key, kind in (("blood pressure", "vital-bp", "text"), ("heart rate", "vital-hr", "number"),
                             ("weight", "vital-weight", "number"), ("temperature", "vital-temp", "number"),
                             ("oxygen saturation", "vital-spo2", "number")):
