@@ -21,17 +21,25 @@ extension RulesExtractor {
             current = []
         }
         for (index, words) in lines.enumerated() {
-            guard !skip.contains(index), let box = BoundingBox.union(words.map(\.bbox)), words.count >= 3 else {
+            guard !skip.contains(index), let box = BoundingBox.union(words.map(\.bbox)) else {
                 flush()
                 continue
             }
+            var continues = false
             if let last = current.last, let previous = BoundingBox.union(lines[last].map(\.bbox)) {
                 let right = current.compactMap { BoundingBox.union(lines[$0].map(\.bbox))?.x1 }.max() ?? previous.x1
                 let height = max(previous.height, 1)
-                let continues = box.y0 - previous.y1 < height * 0.9 && abs(box.x0 - previous.x0) < height * 1.5
+                continues = box.y0 - previous.y1 < height * 0.9 && abs(box.x0 - previous.x0) < height * 1.5
                     && previous.x1 > right - height * 6 && lines[last].count >= 6
-                if !continues { flush() }
             }
+            // A line of one or two words starts no paragraph, but ends one that wraps onto it
+            // ("… on July 5," / "2026.").
+            if words.count < 3 {
+                if continues { current.append(index) }
+                flush()
+                continue
+            }
+            if !continues { flush() }
             current.append(index)
         }
         flush()
@@ -262,10 +270,15 @@ extension RulesExtractor {
 
     /// "<test> was 8.2 % on <date>", "a <test> of 410 mg/dL", "Most recent <test> 75 IU/L (<date>)".
     func readProseLabs(_ line: Line, text: String, date: String?, into builder: inout Builder) {
-        let pattern = #"((?:[A-Za-z][A-Za-z0-9,-]*\s+){0,5}?[A-Za-z][A-Za-z0-9-]*)\s*(?::|=|\bwas\b|\bof\b|\bis\b|\bmeasured\b|\bat\b)?\s*([<>]?\d+(?:\.\d+)?)\s*(%|[A-Za-zµ]{1,6}/[A-Za-z0-9.^]{1,12}(?:/[A-Za-z0-9.]{1,6})?)(?=[\s.,;)]|$)"#
+        // "<test> on <date>: <value> <unit>": the date may come between the name and the value.
+        // Units: a percentage, a count per volume ("x10^3/uL", "10*9/L"), or a unit per unit.
+        let datePattern = #"\d{1,4}[/-]\d{1,2}[/-]\d{2,4}|[A-Z][a-z]+\.? \d{1,2}, \d{4}|\d{1,2} [A-Z][a-z]{2} \d{4}|\d{2}-[A-Z]{3}-\d{4}"#
+        let pattern = #"((?:[A-Za-z][A-Za-z0-9,-]*\s+){0,5}?[A-Za-z][A-Za-z0-9-]*)(?:\s+(?:on|from|dated)\s+("#
+            + datePattern + #"))?\s*(?::|=|\bwas\b|\bof\b|\bis\b|\bmeasured\b|\bat\b)?\s*([<>]?\d+(?:\.\d+)?)\s*(%|[xX]?10(?:\^|\*|e)\d{1,2}/[A-Za-zµ]{1,3}|[A-Za-zµ]{1,6}/[A-Za-z0-9.^]{1,12}(?:/[A-Za-z0-9.]{1,6})?)(?=[\s.,;)]|$)"#
         for match in Self.matches(pattern, in: text) {
-            guard let rawName = Self.string(match, 1, in: text), let value = Self.string(match, 2, in: text),
-                  let unit = Self.string(match, 3, in: text), let whole = Range(match.range, in: text) else { continue }
+            guard let rawName = Self.string(match, 1, in: text), let value = Self.string(match, 3, in: text),
+                  let unit = Self.string(match, 4, in: text), let whole = Range(match.range, in: text) else { continue }
+            let printedDate = Self.string(match, 2, in: text).flatMap { dates.normalize($0) }
             var words = rawName.split(separator: " ").map(String.init)
             // The test's name: after the last word that is not part of one ("her", "showed a").
             if let cut = words.lastIndex(where: { Self.proseStopWords.contains($0.lowercased().trimmingCharacters(in: .punctuationCharacters)) }) {
@@ -287,7 +300,7 @@ extension RulesExtractor {
             let sentence = String(text[sentenceStart..<sentenceEnd])
             let found = sentence.matches(of: /\d{1,4}[\/-]\d{1,2}[\/-]\d{2,4}|[A-Z][a-z]+ \d{1,2}, \d{4}|\d{1,2} [A-Z][a-z]{2} \d{4}|\d{2}-[A-Z]{3}-\d{4}/)
                 .compactMap { dates.normalize(String($0.output)) }
-            let labDate = found.count == 1 ? found[0] : date
+            let labDate = printedDate ?? (found.count == 1 ? found[0] : date)
             let item = builder.newItem(.labs)
             let nameWords = Self.wordRange(of: text.range(of: name, options: .caseInsensitive, range: whole) ?? whole, in: line)
             builder.add(.labs, item, "name", raw: name, value: name, line: line, words: nameWords, review: Self.fromProse)

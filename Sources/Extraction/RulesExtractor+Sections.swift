@@ -42,6 +42,14 @@ extension RulesExtractor {
     func readMedication(_ line: Line, stopped: Bool, listStatus: String? = nil, into builder: inout Builder) {
         guard let sig = SigParser.parse(line.text) else { return }
         let name = sig.name.trimmingCharacters(in: CharacterSet(charactersIn: "-• "))
+        if let existing = builder.facts.first(where: { $0.group == .medications && $0.field == "name" && $0.value.lowercased() == name.lowercased() }),
+           let now = builder.currentDate, let then = builder.medicationDates[existing.item], now != then {
+            // Named in two documents of different dates (a packet): the later one's reading
+            // (dose, frequency, status) replaces the earlier's; an earlier one's is left out.
+            guard now > then else { return }
+            builder.facts.removeAll { $0.group == .medications && $0.item == existing.item }
+            builder.medicationDates[existing.item] = nil
+        }
         if let existing = builder.facts.first(where: { $0.group == .medications && $0.field == "name" && $0.value.lowercased() == name.lowercased() }) {
             // Mentioned again later in the chart: the latest mention's status wins.
             let status = stopped ? "discontinued" : (sig.status ?? listStatus ?? "active")
@@ -57,6 +65,7 @@ extension RulesExtractor {
             return
         }
         let item = builder.newItem(.medications)
+        builder.medicationDates[item] = builder.currentDate
         let nameWords = Self.find(name, in: line) ?? 0..<min(1, line.words.count)
         builder.add(.medications, item, "name", raw: name, value: name, line: line, words: nameWords)
         var cursor = nameWords.upperBound

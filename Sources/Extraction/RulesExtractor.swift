@@ -65,6 +65,11 @@ public struct RulesExtractor: Sendable {
         var facts: [ExtractedFact] = []
         var counts: [FactGroup: Int] = [:]
         let minimumConfidence: Double
+        /// The date of the document part being read (its visit, collection or admission date).
+        var currentDate: String?
+        /// The date under which each medication item was read, for charts that name a drug in
+        /// several documents (a packet): the latest document's reading of it wins.
+        var medicationDates: [Int: String] = [:]
 
         mutating func newItem(_ group: FactGroup) -> Int {
             let item = counts[group, default: 0]
@@ -175,6 +180,7 @@ public struct RulesExtractor: Sendable {
             var lowest = 0.0
             for (index, line) in page.lines.enumerated() {
                 defer { sectionAt[index] = section }
+                builder.currentDate = context.encounterDate
                 // Reading went back up the page: a second column starts, outside the sections
                 // of the first (ColumnBands put its lines after the first column's). Below the
                 // columns, left of the second, the first column's last section goes on.
