@@ -154,6 +154,11 @@ public struct RulesExtractor: Sendable {
                     continue
                 }
                 documentType = (title.type, top[title.line].text, top[title.line].bbox, page.number)
+                // A titled page starts a new document (unless it numbers itself "Page 2 of 3"):
+                // the last document's date is not this one's, even when this one's date cannot
+                // be read (a packet whose next report's header OCR lost).
+                let pageNumber = page.text.firstMatch(of: /(?i)page\s+(\d+)\s+of\s+\d+/).flatMap { Int($0.1) }
+                if (pageNumber ?? 1) == 1 { context.encounterDate = nil }
             }
             defer { carried = context.encounterDate }
             let lineWords = page.lines.map { Array(page.words[$0.words]) }
