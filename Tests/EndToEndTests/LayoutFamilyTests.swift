@@ -3,10 +3,11 @@ import TestSupport
 import Testing
 
 /// Extraction on layouts it was not written for (issue 12): scripts/corpus/make_chart_corpus.py
-/// draws one document per layout family (5 document types x 6 families, families 5-6 of each
-/// type held out from all tuning), `chartex extract` reads them with the rules, and
-/// scripts/evaluate_facts.py scores them per split. Floors sit below what was measured
-/// (held-out F1 0.968, verified precision 0.998, gap 0.009 at this subset's size).
+/// draws one document per layout family (6 document types x 6 families, and 6 packet families of
+/// several documents each; families 5-6 of each type held out from all tuning), `chartex
+/// extract` reads them with the rules, and scripts/evaluate_facts.py scores them per split. Floors
+/// sit below what was measured (dev F1 0.997, held-out 0.952, verified precision 0.998 / 0.979,
+/// gap 0.045 at this subset's size; the gap floor is the issue's acceptance, 0.05).
 @Suite(.serialized) struct LayoutFamilyTests {
     struct Figures: Decodable {
         struct Split: Decodable {
@@ -39,7 +40,9 @@ import Testing
         // Ask on the same charts (issue 13): scripts/corpus/make_questions.py asks each document up to
         // 12 questions from its expected facts, dev families in the dev wordings and held-out
         // families in wordings the intents were not tuned on. Floors sit below what was measured
-        // on this subset (held-out 0.92 overall, every kind >= 0.88; dev 0.98).
+        // on this subset (held-out 0.86 overall, every kind >= 0.80; dev 0.99; the discharge summaries
+        // and packets added 2026-12-07 brought held-out down from 0.92: their held-out wordings of
+        // admission and discharge questions are not understood, and were not tuned on).
         let questions = folder.appendingPathComponent("questions.jsonl").path
         #expect(try python(["scripts/corpus/make_questions.py", "--corpus", folder.path, "--per-document", "12",
                             "--out", questions]).status == 0)
