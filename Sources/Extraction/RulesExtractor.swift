@@ -562,8 +562,7 @@ public struct RulesExtractor: Sendable {
         guard !words.isEmpty, words.count <= 4 else { return nil }
         let filler: Set<String> = ["date", "of", "the", "patient"]
         let rest = words.subtracting(filler)
-        if !rest.isEmpty, rest.isSubset(of: ["admission", "admit", "admitted", "admitting"]),
-           !words.contains("admitting") { return "admitDate" }
+        if !rest.isEmpty, rest.isSubset(of: ["admission", "admit", "admitted"]) { return "admitDate" }
         if !rest.isEmpty, rest.isSubset(of: ["discharge", "discharged"]) { return "dischargeDate" }
         if words.contains("principal") || words.contains("primary"),
            words.contains("diagnosis") || words.contains("dx") { return "diagnosis" }
