@@ -557,11 +557,36 @@ public final class TesseractEngine {
         return handle
     }
 
-    /// Recognises `pix` and reads words, boxes and confidences from the result iterator.
+    /// Recognises `pix` and reads words, boxes and confidences from the result iterator; then
+    /// reads again whatever text-like ink the page layout left out (`unreadRegions`).
     private func read(_ pix: Pix, dpi: Double, scale: Double, timeLimit: Double) throws(OCRError) -> [[Word]] {
         TessBaseAPISetImage2(api, pix.pointer)
         TessBaseAPISetSourceResolution(api, Int32(dpi.rounded()))
         defer { TessBaseAPIClear(api) }
+        let deadline = DispatchTime.now() + timeLimit
+        let first = try recognizeAndCollect(scale: scale, timeLimit: timeLimit)
+        var segments = first.segments
+        let regions = Self.unreadRegions(pix, wordBoxes: first.boxes)
+        guard !regions.isEmpty else { return segments }
+        // A table column Tesseract's automatic layout made no block for (seen on faxed lab
+        // reports: the whole value column): each region read again as one block of text.
+        TessBaseAPISetPageSegMode(api, PSM_SINGLE_BLOCK)
+        defer { TessBaseAPISetPageSegMode(api, PSM_AUTO) }
+        for region in regions {
+            let left = deadline.uptimeNanoseconds > DispatchTime.now().uptimeNanoseconds
+                ? Double(deadline.uptimeNanoseconds - DispatchTime.now().uptimeNanoseconds) / 1e9 : 0
+            guard left > 0.5 else { break }
+            TessBaseAPISetRectangle(api, region.x, region.y, region.width, region.height)
+            let (more, _) = try recognizeAndCollect(scale: scale, timeLimit: left)
+            segments += more
+        }
+        return segments
+    }
+
+    /// One recognition of the image (or rectangle) set on the engine: the lines of words, and
+    /// every word's box in pixels.
+    private func recognizeAndCollect(scale: Double, timeLimit: Double) throws(OCRError)
+        -> (segments: [[Word]], boxes: [(x: Int32, y: Int32, width: Int32, height: Int32)]) {
         guard let monitor = TessMonitorCreate() else { throw .recognitionFailed }
         defer { TessMonitorDelete(monitor) }
         let milliseconds = Int32(clamping: Int((timeLimit * 1000).rounded()))
@@ -571,10 +596,11 @@ public final class TesseractEngine {
             if start.millisecondsSince >= Double(milliseconds) { throw .timeLimitExceeded(seconds: timeLimit) }
             throw .recognitionFailed
         }
-        guard let iterator = TessBaseAPIGetIterator(api) else { return [] }
+        guard let iterator = TessBaseAPIGetIterator(api) else { return ([], []) }
         defer { TessResultIteratorDelete(iterator) }
         let pageIterator = TessResultIteratorGetPageIterator(iterator)
         var segments: [[Word]] = []
+        var boxes: [(x: Int32, y: Int32, width: Int32, height: Int32)] = []
         var current: [Word] = []
         repeat {
             if TessPageIteratorIsAtBeginningOf(pageIterator, RIL_TEXTLINE) != 0, !current.isEmpty {
@@ -588,6 +614,7 @@ public final class TesseractEngine {
             guard !text.isEmpty,
                   TessPageIteratorBoundingBox(pageIterator, RIL_WORD, &left, &top, &right, &bottom) != 0
             else { continue }
+            boxes.append((left, top, right - left, bottom - top))
             let confidence = Double(TessResultIteratorConfidence(iterator, RIL_WORD))
             let box = BoundingBox(x0: Double(left) * scale, y0: Double(top) * scale,
                                   x1: Double(right) * scale, y1: Double(bottom) * scale)
@@ -595,7 +622,64 @@ public final class TesseractEngine {
             current.append(Word(text: text, bbox: box, conf: (confidence * 100).rounded() / 100))
         } while TessResultIteratorNext(iterator, RIL_WORD) != 0
         if !current.isEmpty { segments.append(current) }
-        return segments
+        return (segments, boxes)
+    }
+
+    /// Regions of text-like ink that no recognised word covers: the page's ink with every word's
+    /// box cleared, its connected components kept when they are the size of letters (height
+    /// between 0.5 and 1.6 times the median word height, narrower than three of it: rules, fax
+    /// streaks, specks and pictures are not), joined into blocks by closing gaps of a word height
+    /// across and half of one down, and kept when a block holds three letters or more and spans
+    /// at least one word height across. Nothing is returned for a page without words.
+    static func unreadRegions(_ pix: Pix, wordBoxes: [(x: Int32, y: Int32, width: Int32, height: Int32)])
+        -> [(x: Int32, y: Int32, width: Int32, height: Int32)] {
+        guard wordBoxes.count >= 10, pix.depth == 8 || pix.depth == 1 else { return [] }
+        let heights = wordBoxes.map(\.height).sorted()
+        let wordHeight = heights[heights.count / 2]
+        guard wordHeight >= 6,
+              let binary = pix.depth == 8 ? pixThresholdToBinary(pix.pointer, 128) : pixCopy(nil, pix.pointer) else { return [] }
+        let ink = Pix(owning: binary)
+        for word in wordBoxes {
+            guard let box = boxCreate(word.x - 2, word.y - 2, word.width + 4, word.height + 4) else { continue }
+            var owned: UnsafeMutablePointer<BOX>? = box
+            pixClearInRect(ink.pointer, box)
+            boxDestroy(&owned)
+        }
+        guard let components = pixConnComp(ink.pointer, nil, 8) else { return [] }
+        var ownedComponents: UnsafeMutablePointer<BOXA>? = components
+        defer { boxaDestroy(&ownedComponents) }
+        guard let letters = pixCreate(Int32(ink.width), Int32(ink.height), 1) else { return [] }
+        let mask = Pix(owning: letters)
+        var letterBoxes: [(x: Int32, y: Int32, width: Int32, height: Int32)] = []
+        for index in 0..<boxaGetCount(components) {
+            var x: Int32 = 0, y: Int32 = 0, w: Int32 = 0, h: Int32 = 0
+            boxaGetBoxGeometry(components, index, &x, &y, &w, &h)
+            guard Double(h) >= 0.5 * Double(wordHeight), Double(h) <= 1.6 * Double(wordHeight), w <= 3 * wordHeight
+            else { continue }
+            letterBoxes.append((x, y, w, h))
+            if let box = boxCreate(x, y, w, h) {
+                var owned: UnsafeMutablePointer<BOX>? = box
+                pixSetInRect(mask.pointer, box)
+                boxDestroy(&owned)
+            }
+        }
+        guard letterBoxes.count >= 3,
+              let closed = pixCloseBrick(nil, mask.pointer, wordHeight, max(1, wordHeight / 2)) else { return [] }
+        let blocks = Pix(owning: closed)
+        guard let regions = pixConnComp(blocks.pointer, nil, 8) else { return [] }
+        var ownedRegions: UnsafeMutablePointer<BOXA>? = regions
+        defer { boxaDestroy(&ownedRegions) }
+        var result: [(x: Int32, y: Int32, width: Int32, height: Int32)] = []
+        for index in 0..<boxaGetCount(regions) {
+            var x: Int32 = 0, y: Int32 = 0, w: Int32 = 0, h: Int32 = 0
+            boxaGetBoxGeometry(regions, index, &x, &y, &w, &h)
+            let inside = letterBoxes.filter { $0.x >= x && $0.y >= y && $0.x + $0.width <= x + w && $0.y + $0.height <= y + h }.count
+            guard inside >= 3, w >= wordHeight else { continue }
+            let pad = wordHeight / 3
+            let left = max(0, x - pad), top = max(0, y - pad)
+            result.append((left, top, min(Int32(ink.width) - left, w + 2 * pad), min(Int32(ink.height) - top, h + 2 * pad)))
+        }
+        return result
     }
 
     /// Specks, dust and table rules that Tesseract reads as low-confidence punctuation.

@@ -128,6 +128,34 @@ func render(_ name: String, page: Int, dpi: Double = 300) throws -> PageImage {
         #expect(Self.level(pix, 200, 501) == 0, "the rule is not a streak")
     }
 
+    @Test func inkNoWordCoversIsFoundForASecondReading() throws {
+        // A clean page read once; its words' boxes back in pixels. Given every word, little
+        // text-like ink is left unread; given only the left half's words, the right half's
+        // words lie in the regions to read again (a column the page layout made no block for).
+        let image = try render("discharge-summary-born-digital.pdf", page: 1)
+        let words = try TesseractEngine().recognize(image).segments.flatMap { $0 }
+        let scale = image.dpi / 72
+        func pixels(_ word: Word) -> (x: Int32, y: Int32, width: Int32, height: Int32) {
+            (Int32(word.bbox.x0 * scale), Int32(word.bbox.y0 * scale),
+             Int32(word.bbox.width * scale), Int32(word.bbox.height * scale))
+        }
+        func covered(_ word: Word, _ regions: [(x: Int32, y: Int32, width: Int32, height: Int32)]) -> Bool {
+            let x = Int32((word.bbox.x0 + word.bbox.x1) / 2 * scale), y = Int32((word.bbox.y0 + word.bbox.y1) / 2 * scale)
+            return regions.contains { x >= $0.x && x <= $0.x + $0.width && y >= $0.y && y <= $0.y + $0.height }
+        }
+        let pix = try Pix(image)
+        let middle = image.dpi / 72 * 306
+        let left = words.filter { ($0.bbox.x0 + $0.bbox.x1) / 2 * scale < middle }
+        let right = words.filter { ($0.bbox.x0 + $0.bbox.x1) / 2 * scale >= middle && $0.text.count >= 3 }
+        try #require(left.count >= 20 && right.count >= 10)
+        let all = TesseractEngine.unreadRegions(pix, wordBoxes: words.map(pixels))
+        #expect(words.filter { covered($0, all) }.count <= words.count / 20, "read words are not read again")
+        let half = TesseractEngine.unreadRegions(pix, wordBoxes: left.map(pixels))
+        let found = right.filter { covered($0, half) }.count
+        #expect(Double(found) >= 0.9 * Double(right.count), "\(found) of \(right.count) unread words in the regions")
+        #expect(!left.contains { covered($0, half) && $0.text.count >= 3 && ($0.bbox.x1 * scale) < middle - 100 })
+    }
+
     @Test func marksMuchLighterThanThePrintBecomePaper() throws {
         // After background normalisation the paper is at 200: print at 30 stays dark,
         // bleed-through at 170 becomes paper.
