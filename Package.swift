@@ -72,7 +72,7 @@ let package = Package(
         // The semantic index over the store: lines embedded at ingest, searched by cosine.
         .target(name: "SemanticIndex", dependencies: ["Embedding", "Extraction", "Storage"], swiftSettings: swiftSettings),
         // Question answering over a chart's facts and text, with citations.
-        .target(name: "Answering", dependencies: ["Extraction", "ModelClient", "Validation"], swiftSettings: swiftSettings),
+        .target(name: "Answering", dependencies: ["ChartModel", "Extraction", "ModelClient", "Validation"], swiftSettings: swiftSettings),
         // The store: GRDB over one SQLite file (the only importer of GRDBSQLite), or PostgreSQL
         // through postgres-nio (the only importer of PostgresNIO), behind the same protocols.
         .target(name: "Storage", dependencies: [
@@ -118,8 +118,8 @@ let package = Package(
                     swiftSettings: swiftSettings),
         .testTarget(name: "OCRTests", dependencies: ["OCR", "PDFRendering", "ChartModel"],
                     swiftSettings: swiftSettings),
-        .testTarget(name: "ExtractionTests", dependencies: ["Extraction", "Layout", "ChartModel"], swiftSettings: swiftSettings),
-        .testTarget(name: "AnsweringTests", dependencies: ["Answering"], swiftSettings: swiftSettings),
+        .testTarget(name: "ExtractionTests", dependencies: ["Extraction", "Layout", "ChartModel", "Validation"], swiftSettings: swiftSettings),
+        .testTarget(name: "AnsweringTests", dependencies: ["Answering", "ChartModel"], swiftSettings: swiftSettings),
         .testTarget(name: "EmbeddingTests", dependencies: ["Embedding"], swiftSettings: swiftSettings),
         // Helpers shared by the test targets: the chartex runner and the fault-injecting model server.
         .target(name: "TestSupport", dependencies: ["ModelClient", "Validation"], path: "Tests/TestSupport",

@@ -1,3 +1,4 @@
+import ChartModel
 import Foundation
 
 /// One stored field of one item, with where it came from: the input to question answering.
@@ -7,16 +8,16 @@ public struct ChartFact: Sendable, Hashable {
     /// The document's date (its latest encounter date, ISO), used to decide which document is
     /// the latest when facts conflict.
     public var documentDate: String?
-    public var group: String
+    public var group: FactGroup
     public var item: Int
-    public var field: String
+    public var field: FactField
     public var value: String
     public var page: Int?
     public var evidence: String?
-    public var status: String
+    public var status: FactStatus
 
-    public init(documentId: Int64, fileName: String, documentDate: String?, group: String, item: Int, field: String,
-                value: String, page: Int?, evidence: String?, status: String) {
+    public init(documentId: Int64, fileName: String, documentDate: String?, group: FactGroup, item: Int, field: FactField,
+                value: String, page: Int?, evidence: String?, status: FactStatus) {
         self.documentId = documentId
         self.fileName = fileName
         self.documentDate = documentDate

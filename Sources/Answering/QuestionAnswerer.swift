@@ -1,3 +1,4 @@
+import ChartModel
 import Extraction
 import Foundation
 
@@ -12,15 +13,15 @@ public struct QuestionAnswerer: Sendable {
         var documentId: Int64
         var fileName: String
         var documentDate: String?
-        var group: String
-        var fields: [String: ChartFact]
+        var group: FactGroup
+        var fields: [FactField: ChartFact]
 
-        func value(_ field: String) -> String? { fields[field]?.value }
+        func value(_ field: FactField) -> String? { fields[field]?.value }
         /// The date that orders items: the item's own date, else its document's.
-        var date: String { value("date") ?? value("endDate") ?? documentDate ?? "" }
-        var name: String { value("name") ?? value("substance") ?? value("vaccine") ?? "" }
-        func citation(_ field: String? = nil) -> Citation {
-            let fact = field.flatMap { fields[$0] } ?? fields["name"] ?? fields["substance"] ?? fields["vaccine"] ?? fields.values.first!
+        var date: String { value(.date) ?? value(.endDate) ?? documentDate ?? "" }
+        var name: String { value(.name) ?? value(.substance) ?? value(.vaccine) ?? "" }
+        func citation(_ field: FactField? = nil) -> Citation {
+            let fact = field.flatMap { fields[$0] } ?? fields[.name] ?? fields[.substance] ?? fields[.vaccine] ?? fields.values.first!
             return Citation(documentId: documentId, document: fileName, page: fact.page, snippet: fact.evidence ?? fact.value)
         }
     }
@@ -40,7 +41,7 @@ public struct QuestionAnswerer: Sendable {
                 semantic: (@Sendable (String) -> [(hit: TextHit, cosine: Double)])? = nil) {
         self.semantic = semantic
         var grouped: [String: Item] = [:]
-        for fact in facts where fact.status != "rejected" {
+        for fact in facts where fact.status != .rejected {
             let key = "\(fact.documentId)/\(fact.group)/\(fact.item)"
             grouped[key, default: Item(documentId: fact.documentId, fileName: fact.fileName, documentDate: fact.documentDate,
                                        group: fact.group, fields: [:])].fields[fact.field] = grouped[key]?.fields[fact.field] ?? fact
@@ -75,7 +76,7 @@ public struct QuestionAnswerer: Sendable {
         ChartAnswer(question: q.text, answer: ChartAnswer.notStated, intent: intent, citations: [], conflict: nil)
     }
 
-    func group(_ name: String) -> [Item] { items.filter { $0.group == name } }
+    func group(_ group: FactGroup) -> [Item] { items.filter { $0.group == group } }
 
     /// The items a time slot selects, in date order.
     func select(_ candidates: [Item], _ time: Question.Time) -> [Item] {
@@ -84,11 +85,11 @@ public struct QuestionAnswerer: Sendable {
         case .on(let date): return candidates.filter { $0.date.hasPrefix(date) }
         case .between(let a, let b): return candidates.filter { $0.date >= min(a, b) && $0.date <= max(a, b) + "~" }
         case .admission:
-            guard let admitted = group("encounters").last(where: { $0.value("endDate") != nil })?.value("date") else { return candidates }
+            guard let admitted = group(.encounters).last(where: { $0.value(.endDate) != nil })?.value(.date) else { return candidates }
             let on = candidates.filter { $0.date == admitted }
             return on.isEmpty ? candidates.prefix(1).map { $0 } : on
         case .discharge:
-            guard let discharged = group("encounters").last(where: { $0.value("endDate") != nil })?.value("endDate") else { return candidates }
+            guard let discharged = group(.encounters).last(where: { $0.value(.endDate) != nil })?.value(.endDate) else { return candidates }
             let on = candidates.filter { $0.date == discharged }
             return on.isEmpty ? candidates : on
         }
@@ -103,12 +104,12 @@ public struct QuestionAnswerer: Sendable {
 
     func patient(_ q: Question) -> ChartAnswer {
         if q.attribute == .age { return age(q) }
-        let field = [.birthDate: "birthDate", .mrn: "mrn", .sex: "sex", .name: "name"][q.attribute ?? .birthDate] ?? "birthDate"
+        let field: FactField = [.birthDate: .birthDate, .mrn: .mrn, .sex: .sex, .name: .name][q.attribute ?? .birthDate] ?? .birthDate
         let intent = [.birthDate: "dob", .mrn: "mrn", .sex: "sex", .name: "patient name"][q.attribute ?? .birthDate] ?? "dob"
         // A sex is one of the values charts print; anything else is a misread, not an answer.
-        let candidates = group("patient").filter { item in
+        let candidates = group(.patient).filter { item in
             guard let value = item.value(field) else { return false }
-            return field != "sex" || ["male", "female", "m", "f", "other", "unknown", "x", "intersex", "nonbinary"].contains(value.lowercased())
+            return field != .sex || ["male", "female", "m", "f", "other", "unknown", "x", "intersex", "nonbinary"].contains(value.lowercased())
         }
         guard let latest = candidates.last, let value = latest.value(field) else { return notStated(q, intent) }
         let distinct = Set(candidates.map { $0.value(field)! })
@@ -118,12 +119,12 @@ public struct QuestionAnswerer: Sendable {
 
     /// The age in whole years on the latest document's date (or today when no document is dated).
     func age(_ q: Question) -> ChartAnswer {
-        guard let item = group("patient").last(where: { $0.value("birthDate") != nil }), let born = item.value("birthDate"),
+        guard let item = group(.patient).last(where: { $0.value(.birthDate) != nil }), let born = item.value(.birthDate),
               let b = Self.ymd(born) else { return notStated(q, "age") }
         let asOf = items.compactMap(\.documentDate).max() ?? ISO8601DateFormatter().string(from: Date()).prefix(10).description
         guard let d = Self.ymd(asOf) else { return notStated(q, "age") }
         let years = d.y - b.y - ((d.m, d.d) < (b.m, b.d) ? 1 : 0)
-        return answer(q, "\(years) years old on \(asOf) (born \(born))", "age", [item.citation("birthDate")])
+        return answer(q, "\(years) years old on \(asOf) (born \(born))", "age", [item.citation(.birthDate)])
     }
 
     static func ymd(_ iso: String) -> (y: Int, m: Int, d: Int)? {
@@ -137,7 +138,7 @@ public struct QuestionAnswerer: Sendable {
     static func labKey(_ name: String) -> String { Vocabulary.lab(name)?.loinc ?? name.lowercased() }
 
     func labs(matching entity: Question.Entity) -> [Item] {
-        let results = group("labs").filter { $0.value("value") != nil }
+        let results = group(.labs).filter { $0.value(.value) != nil }
         let byCode = results.filter { Self.labKey($0.name) == entity.key }
         if !byCode.isEmpty { return byCode }
         // A name the vocabulary spells otherwise: the test's own words ("microalbumin" in
@@ -150,26 +151,26 @@ public struct QuestionAnswerer: Sendable {
     }
 
     func describeLab(_ item: Item, range: Bool = true) -> String {
-        var text = "\(item.name) \(item.value("value") ?? "")"
-        if let unit = item.value("unit"), !unit.isEmpty { text += " \(unit)" }
+        var text = "\(item.name) \(item.value(.value) ?? "")"
+        if let unit = item.value(.unit), !unit.isEmpty { text += " \(unit)" }
         var notes: [String] = []
-        if let flag = item.value("flag") { notes.append(flag) }
-        if range, let r = item.value("referenceRange") { notes.append("range \(r)") }
+        if let flag = item.value(.flag) { notes.append(flag) }
+        if range, let r = item.value(.referenceRange) { notes.append("range \(r)") }
         if !notes.isEmpty { text += " (\(notes.joined(separator: ", ")))" }
-        if let date = item.value("date") { text += " on \(date)" }
+        if let date = item.value(.date) { text += " on \(date)" }
         return text
     }
 
     /// High, low or normal: the printed flag, else the value against the printed range.
     static func interpretation(_ item: Item) -> String? {
-        if let flag = item.value("flag")?.lowercased() {
+        if let flag = item.value(.flag)?.lowercased() {
             if flag.hasPrefix("h") || flag.contains(">") { return "high" }
             if flag.hasPrefix("l") || flag.contains("<") { return "low" }
             if flag.hasPrefix("n") { return "normal" }
             if flag.hasPrefix("a") || flag.hasPrefix("c") { return "abnormal" }
         }
-        guard let value = item.value("value").flatMap({ Double($0.trimmingCharacters(in: CharacterSet(charactersIn: "<> "))) }),
-              let range = item.value("referenceRange") else { return nil }
+        guard let value = item.value(.value).flatMap({ Double($0.trimmingCharacters(in: CharacterSet(charactersIn: "<> "))) }),
+              let range = item.value(.referenceRange) else { return nil }
         let numbers = range.split { !$0.isNumber && $0 != "." }.compactMap { Double($0) }
         if range.hasPrefix(">") || range.hasPrefix("≥"), let low = numbers.first { return value < low ? "low" : "normal" }
         if range.hasPrefix("<") || range.hasPrefix("≤"), let high = numbers.first { return value > high ? "high" : "normal" }
@@ -180,7 +181,7 @@ public struct QuestionAnswerer: Sendable {
     func lab(_ q: Question) -> ChartAnswer {
         guard let entity = q.entity(.lab) else {
             // No test named: the abnormal results, or all of them.
-            let all = latestByName(group("labs").filter { $0.value("value") != nil }, key: { Self.labKey($0.name) })
+            let all = latestByName(group(.labs).filter { $0.value(.value) != nil }, key: { Self.labKey($0.name) })
             guard !all.isEmpty else { return notStated(q, "labs") }
             let wantsAbnormal = q.form == .flag || q.words.contains { ["abnormal", "flagged", "elevated", "out", "high", "low"].contains($0) }
             let direction = q.words.contains("high") || q.words.contains("elevated") ? "high" : q.words.contains("low") ? "low" : nil
@@ -189,37 +190,37 @@ public struct QuestionAnswerer: Sendable {
                 return direction.map { reading == $0 } ?? (reading != "normal")
             } : all
             if wantsAbnormal && list.isEmpty {
-                return answer(q, "none: every result is within its range", "abnormal labs", all.map { $0.citation("value") })
+                return answer(q, "none: every result is within its range", "abnormal labs", all.map { $0.citation(.value) })
             }
             if q.form == .count { return answer(q, "\(list.count): " + list.map { describeLab($0) }.joined(separator: "; "), "lab count",
-                                                list.map { $0.citation("value") }) }
+                                                list.map { $0.citation(.value) }) }
             return answer(q, list.map { describeLab($0) }.joined(separator: "; "), wantsAbnormal ? "abnormal labs" : "labs",
-                          list.map { $0.citation("value") })
+                          list.map { $0.citation(.value) })
         }
         let results = labs(matching: entity)
         guard let item = pick(results, q.time) else {
             // "Was the hematocrit normal?" with no hematocrit: not a "no".
             let asksProperty = q.words.contains { ["high", "elevated", "low", "abnormal", "normal", "raised", "decreased", "range"].contains($0) }
-            if q.form == .yesNo, !asksProperty, !group("labs").isEmpty {
+            if q.form == .yesNo, !asksProperty, !group(.labs).isEmpty {
                 return answer(q, "no: no \(entity.surface) result is recorded", "lab presence",
-                              group("labs").suffix(3).map { $0.citation("value") })
+                              group(.labs).suffix(3).map { $0.citation(.value) })
             }
             return notStated(q, "lab")
         }
-        let cite = [item.citation("value")]
+        let cite = [item.citation(.value)]
         let earlier = results.filter { $0.date != item.date && $0.documentId != item.documentId || $0.date < item.date }
-            .filter { $0.value("value") != item.value("value") }
+            .filter { $0.value(.value) != item.value(.value) }
         let history = q.time == .latest && !earlier.isEmpty
-            ? "; earlier: " + earlier.suffix(3).map { "\($0.value("value") ?? "") on \($0.date)" }.joined(separator: ", ") : ""
+            ? "; earlier: " + earlier.suffix(3).map { "\($0.value(.value) ?? "") on \($0.date)" }.joined(separator: ", ") : ""
         if q.attribute == .trend {
-            let dated = results.filter { $0.value("value") != nil }
+            let dated = results.filter { $0.value(.value) != nil }
             guard dated.count >= 2, let last = dated.last, let before = dated.dropLast().last,
-                  let a = Double(before.value("value")!), let b = Double(last.value("value")!) else {
+                  let a = Double(before.value(.value)!), let b = Double(last.value(.value)!) else {
                 return answer(q, "only one result is recorded: \(describeLab(item))", "lab trend", cite)
             }
             let way = b > a ? "up" : b < a ? "down" : "unchanged"
-            return answer(q, "\(way): \(last.value("value")!) on \(last.date), from \(before.value("value")!) on \(before.date)", "lab trend",
-                          [last.citation("value"), before.citation("value")])
+            return answer(q, "\(way): \(last.value(.value)!) on \(last.date), from \(before.value(.value)!) on \(before.date)", "lab trend",
+                          [last.citation(.value), before.citation(.value)])
         }
         switch q.form {
         case .flag:
@@ -243,30 +244,30 @@ public struct QuestionAnswerer: Sendable {
             return answer(q, "yes: \(describeLab(item))", "lab presence", cite)
         case .count:
             return answer(q, "\(results.count): " + results.map { describeLab($0, range: false) }.joined(separator: "; "), "lab count",
-                          results.map { $0.citation("value") })
+                          results.map { $0.citation(.value) })
         default:
-            if q.attribute == .unit, let unit = item.value("unit") { return answer(q, "\(unit): \(describeLab(item))", "lab unit", cite) }
-            if q.attribute == .range, let range = item.value("referenceRange") {
+            if q.attribute == .unit, let unit = item.value(.unit) { return answer(q, "\(unit): \(describeLab(item))", "lab unit", cite) }
+            if q.attribute == .range, let range = item.value(.referenceRange) {
                 return answer(q, "\(range): \(describeLab(item))", "lab range", cite)
             }
-            var text = item.value("value") ?? ""
-            if let unit = item.value("unit"), !unit.isEmpty { text += " \(unit)" }
-            if let flag = item.value("flag") { text += " (\(flag))" }
-            if let date = item.value("date") { text += " on \(date)" }
+            var text = item.value(.value) ?? ""
+            if let unit = item.value(.unit), !unit.isEmpty { text += " \(unit)" }
+            if let flag = item.value(.flag) { text += " (\(flag))" }
+            if let date = item.value(.date) { text += " on \(date)" }
             return answer(q, text + history, "lab", cite)
         }
     }
 
     func vital(_ q: Question) -> ChartAnswer {
         guard let entity = q.entity(.vital) else { return notStated(q, "vital") }
-        let readings = group("vitals").filter { $0.value("name") == entity.key && $0.value("value") != nil }
-        guard let item = pick(readings, q.time), let value = item.value("value") else { return notStated(q, "vital") }
+        let readings = group(.vitals).filter { $0.value(.name) == entity.key && $0.value(.value) != nil }
+        guard let item = pick(readings, q.time), let value = item.value(.value) else { return notStated(q, "vital") }
         var text = value
-        if let unit = item.value("unit") { text += " \(unit)" }
-        if let date = item.value("date") { text += " on \(date)" }
-        if q.form == .date, let date = item.value("date") { text = "\(date): \(entity.key) \(text)" }
+        if let unit = item.value(.unit) { text += " \(unit)" }
+        if let date = item.value(.date) { text += " on \(date)" }
+        if q.form == .date, let date = item.value(.date) { text = "\(date): \(entity.key) \(text)" }
         if q.form == .yesNo { text = "yes: \(entity.key) \(text)" }
-        return answer(q, text, "vital", [item.citation("value")])
+        return answer(q, text, "vital", [item.citation(.value)])
     }
 
     // MARK: - Medications
@@ -289,11 +290,11 @@ public struct QuestionAnswerer: Sendable {
     }
 
     func describeMedication(_ m: Item) -> String {
-        [m.value("name"), m.value("dose").map { $0 + (m.value("unit").map { " \($0)" } ?? "") }, m.value("route"),
-         m.value("frequency")].compactMap { $0 }.joined(separator: " ")
+        [m.value(.name), m.value(.dose).map { $0 + (m.value(.unit).map { " \($0)" } ?? "") }, m.value(.route),
+         m.value(.frequency)].compactMap { $0 }.joined(separator: " ")
     }
 
-    static func status(_ m: Item) -> String { m.value("status") ?? "active" }
+    static func status(_ m: Item) -> String { m.value(.status) ?? "active" }
 
     static let frequencyWords = ["daily": "once daily", "BID": "twice daily", "TID": "three times daily", "QID": "four times daily",
                                  "QHS": "at bedtime", "PRN": "as needed", "weekly": "once a week"]
@@ -301,7 +302,7 @@ public struct QuestionAnswerer: Sendable {
                              "SL": "under the tongue", "inhaled": "inhaled", "topical": "on the skin", "intranasal": "in the nose"]
 
     func medication(_ q: Question) -> ChartAnswer? {
-        let all = group("medications").filter { $0.value("name") != nil }
+        let all = group(.medications).filter { $0.value(.name) != nil }
         let meds = latestByName(all, key: { Self.generic($0.name) })
         guard !meds.isEmpty else { return q.entity(.medication) != nil || q.form != .value ? notStated(q, "medications") : nil }
         let current = meds.filter { Self.status($0) != "discontinued" }
@@ -311,7 +312,7 @@ public struct QuestionAnswerer: Sendable {
             guard let m = meds.first(where: { Self.generic($0.name) == entity.key }) else {
                 if q.form == .yesNo || q.form == .value && q.attribute == nil {
                     return answer(q, "no: \(entity.surface) is not on the medication list", "medication",
-                                  meds.map { $0.citation("name") })
+                                  meds.map { $0.citation(.name) })
                 }
                 return notStated(q, "medication")
             }
@@ -319,22 +320,22 @@ public struct QuestionAnswerer: Sendable {
             let statuses = Set(mentions.map(Self.status))
             let conflict = statuses.count > 1
                 ? "documents disagree (\(statuses.sorted().joined(separator: " vs "))); the latest, \(m.fileName), says \(status)" : nil
-            let cites = mentions.reversed().map { $0.citation("name") }
+            let cites = mentions.reversed().map { $0.citation(.name) }
             switch q.attribute {
             case .dose?:
-                guard let dose = m.value("dose") else { return notStated(q, "medication dose") }
-                return answer(q, "\(dose)\(m.value("unit").map { " \($0)" } ?? ""): \(describeMedication(m)) (\(status))",
-                              "medication dose", [m.citation("dose")] + cites, conflict: conflict)
+                guard let dose = m.value(.dose) else { return notStated(q, "medication dose") }
+                return answer(q, "\(dose)\(m.value(.unit).map { " \($0)" } ?? ""): \(describeMedication(m)) (\(status))",
+                              "medication dose", [m.citation(.dose)] + cites, conflict: conflict)
             case .frequency?:
-                guard let frequency = m.value("frequency") else { return notStated(q, "medication frequency") }
+                guard let frequency = m.value(.frequency) else { return notStated(q, "medication frequency") }
                 let words = Self.frequencyWords[frequency].map { " (\($0))" } ?? ""
                 return answer(q, "\(frequency)\(words): \(describeMedication(m)) (\(status))", "medication frequency",
-                              [m.citation("frequency")] + cites, conflict: conflict)
+                              [m.citation(.frequency)] + cites, conflict: conflict)
             case .route?:
-                guard let route = m.value("route") else { return notStated(q, "medication route") }
+                guard let route = m.value(.route) else { return notStated(q, "medication route") }
                 let words = Self.routeWords[route].map { " (\($0))" } ?? ""
                 return answer(q, "\(route)\(words): \(describeMedication(m)) (\(status))", "medication route",
-                              [m.citation("route")] + cites, conflict: conflict)
+                              [m.citation(.route)] + cites, conflict: conflict)
             default:
                 if q.form == .date {
                     return answer(q, "\(m.date): \(describeMedication(m)) (\(status))", "medication date", cites, conflict: conflict)
@@ -354,20 +355,20 @@ public struct QuestionAnswerer: Sendable {
         default: (list, intent) = (current, "active medications")
         }
         if let code = q.frequency {
-            list = list.filter { ($0.value("frequency") ?? "").uppercased().contains(code.uppercased()) }
+            list = list.filter { ($0.value(.frequency) ?? "").uppercased().contains(code.uppercased()) }
             intent = "medications by frequency"
         }
         if q.form == .count {
             return answer(q, "\(list.count)" + (list.isEmpty ? "" : ": " + list.map(describeMedication).joined(separator: "; ")),
-                          "medication count", (list.isEmpty ? meds : list).map { $0.citation("name") })
+                          "medication count", (list.isEmpty ? meds : list).map { $0.citation(.name) })
         }
         guard !list.isEmpty else {
-            if q.form == .yesNo { return answer(q, "no: none is recorded", intent, meds.map { $0.citation("name") }) }
+            if q.form == .yesNo { return answer(q, "no: none is recorded", intent, meds.map { $0.citation(.name) }) }
             return notStated(q, intent)
         }
         let text = list.map(describeMedication).joined(separator: "; ")
         return answer(q, q.form == .yesNo ? "yes: \(text)" : text, intent,
-                      list.map { $0.citation(q.frequency != nil ? "frequency" : "name") })
+                      list.map { $0.citation(q.frequency != nil ? .frequency : .name) })
     }
 
     /// A drug the vocabulary does not know, named by a word of a medication on the chart.
@@ -387,15 +388,15 @@ public struct QuestionAnswerer: Sendable {
     func allergy(_ q: Question) -> ChartAnswer {
         // A substance is a name: at least three letters, and not a severity or a reaction word
         // left over from a misread line ("moderate)").
-        let allergies = group("allergies").filter { item in
-            guard let substance = item.value("substance") else { return false }
+        let allergies = group(.allergies).filter { item in
+            guard let substance = item.value(.substance) else { return false }
             let letters = substance.filter(\.isLetter)
             return letters.count >= 3 && !Self.notSubstances.contains(letters.lowercased())
         }
-        let none = allergies.filter { Self.noKnownAllergies($0.value("substance")!) }
-        let known = latestByName(allergies.filter { !Self.noKnownAllergies($0.value("substance")!) },
-                                 key: { $0.value("substance")!.lowercased() })
-        func describe(_ a: Item) -> String { a.value("substance")! + (a.value("reaction").map { " (\($0))" } ?? "") }
+        let none = allergies.filter { Self.noKnownAllergies($0.value(.substance)!) }
+        let known = latestByName(allergies.filter { !Self.noKnownAllergies($0.value(.substance)!) },
+                                 key: { $0.value(.substance)!.lowercased() })
+        func describe(_ a: Item) -> String { a.value(.substance)! + (a.value(.reaction).map { " (\($0))" } ?? "") }
         // The substance asked about: a drug the vocabulary knows, or the question's own words.
         let askedWords = q.leftover.filter { !Self.allergyWords.contains($0) }
         let askedDrug = q.entity(.medication)
@@ -403,38 +404,38 @@ public struct QuestionAnswerer: Sendable {
         if !asked.isEmpty {
             let stems = Set(Self.stems(asked))
             let match = known.last { a in
-                let substance = a.value("substance")!
+                let substance = a.value(.substance)!
                 if let d = askedDrug, Self.generic(substance) == d.key { return true }
                 return !Set(Self.stems(substance)).isDisjoint(with: stems)
             }
             if let match {
                 if q.attribute == .reaction {
-                    guard let reaction = match.value("reaction") else {
-                        return answer(q, "no reaction is recorded for \(match.value("substance")!)", "allergy reaction",
-                                      [match.citation("substance")])
+                    guard let reaction = match.value(.reaction) else {
+                        return answer(q, "no reaction is recorded for \(match.value(.substance)!)", "allergy reaction",
+                                      [match.citation(.substance)])
                     }
-                    return answer(q, "\(reaction): \(describe(match))", "allergy reaction", [match.citation("reaction")])
+                    return answer(q, "\(reaction): \(describe(match))", "allergy reaction", [match.citation(.reaction)])
                 }
-                return answer(q, "yes: \(match.value("substance")!)" + (match.value("reaction").map { " (reaction: \($0))" } ?? ""),
-                              "allergy", [match.citation("substance")])
+                return answer(q, "yes: \(match.value(.substance)!)" + (match.value(.reaction).map { " (reaction: \($0))" } ?? ""),
+                              "allergy", [match.citation(.substance)])
             }
             if known.isEmpty, let nkda = none.last {
-                return answer(q, "no: no known drug allergies (NKDA)", "allergy", [nkda.citation("substance")])
+                return answer(q, "no: no known drug allergies (NKDA)", "allergy", [nkda.citation(.substance)])
             }
             if !known.isEmpty {
                 return answer(q, "no: no \(asked) allergy is recorded; recorded allergies: "
-                              + known.map { $0.value("substance")! }.joined(separator: ", "),
-                              "allergy", known.map { $0.citation("substance") })
+                              + known.map { $0.value(.substance)! }.joined(separator: ", "),
+                              "allergy", known.map { $0.citation(.substance) })
             }
             return notStated(q, "allergy")
         }
         if known.isEmpty, let nkda = none.last {
-            return answer(q, (q.form == .yesNo ? "no: " : "") + "no known drug allergies (NKDA)", "allergies", [nkda.citation("substance")])
+            return answer(q, (q.form == .yesNo ? "no: " : "") + "no known drug allergies (NKDA)", "allergies", [nkda.citation(.substance)])
         }
         guard !known.isEmpty else { return notStated(q, "allergies") }
         let list = known.map(describe).joined(separator: "; ")
-        if q.form == .count { return answer(q, "\(known.count): \(list)", "allergy count", known.map { $0.citation("substance") }) }
-        return answer(q, (q.form == .yesNo ? "yes: " : "") + list, "allergies", known.map { $0.citation("substance") })
+        if q.form == .count { return answer(q, "\(known.count): \(list)", "allergy count", known.map { $0.citation(.substance) }) }
+        return answer(q, (q.form == .yesNo ? "yes: " : "") + list, "allergies", known.map { $0.citation(.substance) })
     }
 
     static let notSubstances: Set<String> = ["mild", "moderate", "severe", "unknown", "reaction", "reactions", "allergy", "allergies",
@@ -458,8 +459,8 @@ public struct QuestionAnswerer: Sendable {
                                             "illness", "illnesses", "comorbidities", "summarize"]
 
     func problem(_ q: Question) -> ChartAnswer? {
-        let problems = latestByName(group("problems").filter { $0.value("name") != nil }, key: { $0.name.lowercased() })
-        func describe(_ p: Item) -> String { "\(p.name) (\(p.value("status") ?? "active"))" }
+        let problems = latestByName(group(.problems).filter { $0.value(.name) != nil }, key: { $0.name.lowercased() })
+        func describe(_ p: Item) -> String { "\(p.name) (\(p.value(.status) ?? "active"))" }
         let codes = Set(q.entities.filter { $0.domain == .problem }.map(\.key))
         let asked = q.leftover.filter { !Self.problemWords.contains($0) }
         if !codes.isEmpty || !asked.isEmpty {
@@ -468,23 +469,23 @@ public struct QuestionAnswerer: Sendable {
                 !Self.problemCodes(p.name).isDisjoint(with: codes) || !stems.isEmpty && !Set(Self.stems(p.name)).isDisjoint(with: stems)
             }
             if let match {
-                if q.form == .date, let onset = match.value("onset") ?? match.value("date") {
-                    return answer(q, "\(onset): \(describe(match))", "problem onset", [match.citation("name")])
+                if q.form == .date, let onset = match.value(.onset) ?? match.value(.date) {
+                    return answer(q, "\(onset): \(describe(match))", "problem onset", [match.citation(.name)])
                 }
-                return answer(q, "yes: \(describe(match))", "problem", [match.citation("name")])
+                return answer(q, "yes: \(describe(match))", "problem", [match.citation(.name)])
             }
             // Not recorded: "no" only when the chart has a problem list to be missing from.
             if q.form == .yesNo, !problems.isEmpty, !codes.isEmpty || q.words.contains(where: { ["diagnosed", "history", "problem"].contains($0) }) {
                 let name = q.entities.first { $0.domain == .problem }?.surface ?? asked.joined(separator: " ")
                 return answer(q, "no: \(name) is not among the recorded problems (" + problems.map(\.name).joined(separator: ", ") + ")",
-                              "problem", problems.map { $0.citation("name") })
+                              "problem", problems.map { $0.citation(.name) })
             }
             return nil
         }
         guard !problems.isEmpty else { return nil }
         let text = problems.map(describe).joined(separator: "; ")
-        if q.form == .count { return answer(q, "\(problems.count): \(text)", "problem count", problems.map { $0.citation("name") }) }
-        return answer(q, text, "problems", problems.map { $0.citation("name") })
+        if q.form == .count { return answer(q, "\(problems.count): \(text)", "problem count", problems.map { $0.citation(.name) }) }
+        return answer(q, text, "problems", problems.map { $0.citation(.name) })
     }
 
     // MARK: - Immunizations
@@ -496,86 +497,86 @@ public struct QuestionAnswerer: Sendable {
     }
 
     func immunization(_ q: Question) -> ChartAnswer {
-        let shots = group("immunizations").filter { $0.value("vaccine") != nil }
-        func describe(_ s: Item) -> String { "\(s.value("vaccine")!) on \(s.value("date") ?? "an unstated date")" }
+        let shots = group(.immunizations).filter { $0.value(.vaccine) != nil }
+        func describe(_ s: Item) -> String { "\(s.value(.vaccine)!) on \(s.value(.date) ?? "an unstated date")" }
         let named = q.entities.filter { $0.domain == .immunization }
         guard !named.isEmpty else {
             guard !shots.isEmpty else { return notStated(q, "immunizations") }
             if q.form == .count { return answer(q, "\(shots.count): " + shots.map(describe).joined(separator: "; "), "immunization count",
-                                                shots.map { $0.citation("vaccine") }) }
+                                                shots.map { $0.citation(.vaccine) }) }
             if q.form == .date, let last = pick(shots, q.time) {
-                return answer(q, "\(last.value("date") ?? "an unstated date"): \(last.value("vaccine")!)", "immunization",
-                              [last.citation("vaccine")])
+                return answer(q, "\(last.value(.date) ?? "an unstated date"): \(last.value(.vaccine)!)", "immunization",
+                              [last.citation(.vaccine)])
             }
-            return answer(q, shots.map(describe).joined(separator: "; "), "immunizations", shots.map { $0.citation("vaccine") })
+            return answer(q, shots.map(describe).joined(separator: "; "), "immunizations", shots.map { $0.citation(.vaccine) })
         }
         // Recorded vaccines by the name asked, else by the diseases it covers (a Tdap is a tetanus shot).
         let askedNames = Set(named.map { $0.surface.lowercased() })
         let askedDiseases = Set(named.flatMap { $0.key.split(separator: ",").map(String.init) })
-        var matching = shots.filter { !Self.vaccineNames($0.value("vaccine")!).names.isDisjoint(with: askedNames) }
-        if matching.isEmpty { matching = shots.filter { askedDiseases.isSubset(of: Self.vaccineNames($0.value("vaccine")!).diseases) } }
+        var matching = shots.filter { !Self.vaccineNames($0.value(.vaccine)!).names.isDisjoint(with: askedNames) }
+        if matching.isEmpty { matching = shots.filter { askedDiseases.isSubset(of: Self.vaccineNames($0.value(.vaccine)!).diseases) } }
         let what = named.map(\.surface).joined(separator: " ")
         guard let chosen = pick(matching, q.time) else {
             if q.form == .yesNo || q.form == .count, !shots.isEmpty {
                 return answer(q, q.form == .count ? "0: no \(what) vaccine is recorded" : "no: no \(what) vaccine is recorded",
-                              "immunization", shots.map { $0.citation("vaccine") })
+                              "immunization", shots.map { $0.citation(.vaccine) })
             }
             return notStated(q, "immunization")
         }
         switch q.form {
         case .count:
-            let doses = Set(matching.map { $0.value("date") ?? $0.name }).count
+            let doses = Set(matching.map { $0.value(.date) ?? $0.name }).count
             return answer(q, "\(doses): " + matching.map(describe).joined(separator: "; "), "immunization count",
-                          matching.map { $0.citation("vaccine") })
+                          matching.map { $0.citation(.vaccine) })
         case .yesNo:
-            return answer(q, "yes: \(describe(chosen))", "immunization", [chosen.citation("vaccine")])
+            return answer(q, "yes: \(describe(chosen))", "immunization", [chosen.citation(.vaccine)])
         case .list:
-            return answer(q, matching.map(describe).joined(separator: "; "), "immunizations", matching.map { $0.citation("vaccine") })
+            return answer(q, matching.map(describe).joined(separator: "; "), "immunizations", matching.map { $0.citation(.vaccine) })
         default:
-            return answer(q, "\(chosen.value("date") ?? "an unstated date"): \(chosen.value("vaccine")!)", "immunization",
-                          [chosen.citation("date")])
+            return answer(q, "\(chosen.value(.date) ?? "an unstated date"): \(chosen.value(.vaccine)!)", "immunization",
+                          [chosen.citation(.date)])
         }
     }
 
     // MARK: - Encounters and referrals
 
-    func encounterField(_ q: Question, _ field: String, _ intent: String) -> ChartAnswer? {
-        let encounters = group("encounters").filter { $0.value(field) != nil }
+    func encounterField(_ q: Question, _ field: FactField, _ intent: String) -> ChartAnswer? {
+        let encounters = group(.encounters).filter { $0.value(field) != nil }
         guard let e = pick(encounters, q.time) else { return nil }
         return answer(q, e.value(field)!, intent, [e.citation(field)])
     }
 
     func referral(_ q: Question) -> ChartAnswer? {
         switch q.attribute {
-        case .specialty?: return encounterField(q, "specialty", "referral specialty") ?? notStated(q, "referral specialty")
-        case .reason?: return encounterField(q, "reason", "referral reason") ?? notStated(q, "referral reason")
-        default: return encounterField(q, "referredTo", "referred to") ?? notStated(q, "referred to")
+        case .specialty?: return encounterField(q, .specialty, "referral specialty") ?? notStated(q, "referral specialty")
+        case .reason?: return encounterField(q, .reason, "referral reason") ?? notStated(q, "referral reason")
+        default: return encounterField(q, .referredTo, "referred to") ?? notStated(q, "referred to")
         }
     }
 
     func encounter(_ q: Question) -> ChartAnswer? {
-        let encounters = group("encounters")
+        let encounters = group(.encounters)
         switch q.attribute {
         case .discharge?:
-            guard let e = encounters.last(where: { $0.value("endDate") != nil }) else { return notStated(q, "discharge date") }
-            if q.words.contains("diagnosis") { return encounterField(q, "diagnosis", "discharge diagnosis") }
-            return answer(q, e.value("endDate")!, "discharge date", [e.citation("endDate")])
+            guard let e = encounters.last(where: { $0.value(.endDate) != nil }) else { return notStated(q, "discharge date") }
+            if q.words.contains("diagnosis") { return encounterField(q, .diagnosis, "discharge diagnosis") }
+            return answer(q, e.value(.endDate)!, "discharge date", [e.citation(.endDate)])
         case .admission?:
-            guard let e = encounters.last(where: { $0.value("endDate") != nil }) ?? encounters.last(where: { $0.value("type") == "admission" }),
-                  let date = e.value("date") else { return notStated(q, "admission date") }
-            return answer(q, date, "admission date", [e.citation("date")])
+            guard let e = encounters.last(where: { $0.value(.endDate) != nil }) ?? encounters.last(where: { $0.value(.type) == "admission" }),
+                  let date = e.value(.date) else { return notStated(q, "admission date") }
+            return answer(q, date, "admission date", [e.citation(.date)])
         case .diagnosis?:
-            return encounterField(q, "diagnosis", "diagnosis") ?? problem(q)
+            return encounterField(q, .diagnosis, "diagnosis") ?? problem(q)
         case .disposition?:
-            return encounterField(q, "disposition", "disposition")
+            return encounterField(q, .disposition, "disposition")
         case .provider?:
-            return encounterField(q, "provider", "provider") ?? notStated(q, "provider")
+            return encounterField(q, .provider, "provider") ?? notStated(q, "provider")
         case .facility?:
-            return encounterField(q, "facility", "facility") ?? notStated(q, "facility")
+            return encounterField(q, .facility, "facility") ?? notStated(q, "facility")
         default:
-            guard let e = pick(encounters.filter { $0.value("date") != nil }, q.time) else { return notStated(q, "visit") }
-            let about = [e.value("type"), e.value("facility")].compactMap { $0 }.joined(separator: ", ")
-            return answer(q, e.value("date")! + (about.isEmpty ? "" : " (\(about))"), "visit", [e.citation("date")])
+            guard let e = pick(encounters.filter { $0.value(.date) != nil }, q.time) else { return notStated(q, "visit") }
+            let about = [e.value(.type), e.value(.facility)].compactMap { $0 }.joined(separator: ", ")
+            return answer(q, e.value(.date)! + (about.isEmpty ? "" : " (\(about))"), "visit", [e.citation(.date)])
         }
     }
 

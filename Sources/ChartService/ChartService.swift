@@ -163,10 +163,15 @@ public struct ChartService: Sendable {
             guard let group = FactGroup(rawValue: fact.groupName) else {
                 throw ServiceError(.inputFailed, "'\(fact.groupName)' is not a group of the chart schema")
             }
-            let extracted = item.map {
-                ExtractedFact(group: group, item: 0, field: $0.fieldPath, raw: $0.rawValue ?? "", value: $0.normalizedValue ?? "",
-                              page: $0.evidencePage ?? 0, bbox: nil, sourceText: "", ocrConfidence: 100)
-            } + [ExtractedFact(group: group, item: 0, field: fact.fieldPath, raw: value, value: value,
+            guard let field = FactField(rawValue: fact.fieldPath) else {
+                throw ServiceError(.inputFailed, "'\(fact.fieldPath)' is not a field of the chart schema")
+            }
+            let extracted = item.compactMap { other in
+                FactField(rawValue: other.fieldPath).map {
+                    ExtractedFact(group: group, item: 0, field: $0, raw: other.rawValue ?? "", value: other.normalizedValue ?? "",
+                                  page: other.evidencePage ?? 0, bbox: nil, sourceText: "", ocrConfidence: 100)
+                }
+            } + [ExtractedFact(group: group, item: 0, field: field, raw: value, value: value,
                                page: fact.evidencePage ?? 0, bbox: nil, sourceText: "", ocrConfidence: 100)]
             let definitions = try mapped { try ChartSchemas.definitions() }
             if let violations = ChartSchemas.validate(extracted, definitions: definitions).values.first, !violations.isEmpty {
@@ -243,10 +248,13 @@ public struct ChartService: Sendable {
             var names: [Int64: String] = [:]
             for document in try store.documents() { names[document.id!] = document.fileName }
             return try scope.flatMap { id in
-                try store.facts(FactFilter(documentId: id, includeAlternatives: false)).filter { $0.status != "rejected" }.map { f in
-                    ChartFact(documentId: f.documentId, fileName: names[f.documentId] ?? "?", documentDate: dates[f.documentId],
-                              group: f.groupName, item: f.item, field: f.fieldPath, value: f.normalizedValue ?? "",
-                              page: f.evidencePage, evidence: f.evidenceText, status: f.status)
+                try store.facts(FactFilter(documentId: id, includeAlternatives: false)).compactMap { f in
+                    // Rows the chart schema does not name (none are written) answer nothing.
+                    guard let group = FactGroup(rawValue: f.groupName), let field = FactField(rawValue: f.fieldPath),
+                          let status = FactStatus(rawValue: f.status), status != .rejected else { return nil }
+                    return ChartFact(documentId: f.documentId, fileName: names[f.documentId] ?? "?", documentDate: dates[f.documentId],
+                                     group: group, item: f.item, field: field, value: f.normalizedValue ?? "",
+                                     page: f.evidencePage, evidence: f.evidenceText, status: status)
                 }
             }
         }

@@ -1,3 +1,4 @@
+import ChartModel
 import Foundation
 import Validation
 
@@ -22,7 +23,7 @@ public enum ChartSchemas {
     public static func validate(_ facts: [ExtractedFact], definitions: JSONValue) -> [String: [SchemaViolation]] {
         var items: [String: [String: JSONValue]] = [:]
         for fact in facts {
-            items["\(fact.group)#\(fact.item)", default: [:]][fact.field] = jsonValue(field: fact.field, fact.value)
+            items["\(fact.group)#\(fact.item)", default: [:]][fact.field.rawValue] = jsonValue(field: fact.field, fact.value)
         }
         var problems: [String: [SchemaViolation]] = [:]
         // One validator per definition, built once for the document.
@@ -44,9 +45,9 @@ public enum ChartSchemas {
     }
 
     /// The JSON type a field's value has in the schemas.
-    static func jsonValue(field: String, _ value: String) -> JSONValue {
-        if field == "noKnownAllergies" { return .bool(value == "true") }
-        if ["dose", "value"].contains(field), let number = Double(value) { return .number(number) }
+    static func jsonValue(field: FactField, _ value: String) -> JSONValue {
+        if field == .noKnownAllergies { return .bool(value == "true") }
+        if [.dose, .value].contains(field), let number = Double(value) { return .number(number) }
         return .string(value)
     }
 }

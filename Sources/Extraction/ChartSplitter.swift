@@ -41,7 +41,7 @@ public struct ChartSplitter: Sendable {
         let extractor = RulesExtractor()
         var result: [PageClassification] = []
         var segment = -1
-        var identities: [Int: [String: String]] = [:]
+        var identities: [Int: [FactField: String]] = [:]
         for page in pages {
             if page.isBlank {
                 result.append(PageClassification(page: page.number, documentType: "blank", segment: nil))
@@ -60,15 +60,15 @@ public struct ChartSplitter: Sendable {
             }
             result.append(PageClassification(page: page.number, documentType: type, segment: segment))
             // This page's own identifiers.
-            var identity: [String: String] = [:]
+            var identity: [FactField: String] = [:]
             for fact in extractor.extract(pages: [page]) where fact.group == .patient {
                 identity[fact.field] = fact.value
             }
             if !identity.isEmpty { identities[page.number] = identity }
         }
         // The chart's identity: the most common value of each identifier.
-        var majority: [String: String] = [:]
-        for field in ["mrn", "birthDate", "name"] {
+        var majority: [FactField: String] = [:]
+        for field: FactField in [.mrn, .birthDate, .name] {
             let values = identities.values.compactMap { $0[field].map(Self.key) }
             let counts = Dictionary(values.map { ($0, 1) }, uniquingKeysWith: +)
             if let best = counts.max(by: { $0.value < $1.value }), best.value >= 1 { majority[field] = best.key }
@@ -77,9 +77,9 @@ public struct ChartSplitter: Sendable {
         for index in result.indices {
             guard let identity = identities[result[index].page] else { continue }
             var reasons: [String] = []
-            if let mrn = identity["mrn"], let expected = majority["mrn"], Self.key(mrn) != expected { reasons.append("MRN \(mrn)") }
-            if let dob = identity["birthDate"], let expected = majority["birthDate"], Self.key(dob) != expected { reasons.append("DOB \(dob)") }
-            if let name = identity["name"], let expected = majority["name"] {
+            if let mrn = identity[.mrn], let expected = majority[.mrn], Self.key(mrn) != expected { reasons.append("MRN \(mrn)") }
+            if let dob = identity[.birthDate], let expected = majority[.birthDate], Self.key(dob) != expected { reasons.append("DOB \(dob)") }
+            if let name = identity[.name], let expected = majority[.name] {
                 let a = Set(Self.key(name).split(separator: " ")), b = Set(expected.split(separator: " "))
                 if a.isDisjoint(with: b) { reasons.append("name \(name)") }
             }

@@ -6,7 +6,7 @@ public struct ExtractedFact: Sendable, Hashable {
     /// Which item of the group (0 for the patient).
     public var item: Int
     /// The field within the item: name, value, unit, date…
-    public var field: String
+    public var field: FactField
     /// The value as printed.
     public var raw: String
     /// The normalised value (ISO date, canonical unit, H/L…).
@@ -23,7 +23,7 @@ public struct ExtractedFact: Sendable, Hashable {
     /// Why the fact needs review, when it does.
     public var reviewReason: String?
 
-    public init(group: FactGroup, item: Int, field: String, raw: String, value: String, page: Int, bbox: BoundingBox?,
+    public init(group: FactGroup, item: Int, field: FactField, raw: String, value: String, page: Int, bbox: BoundingBox?,
                 sourceText: String, ocrConfidence: Double, status: FactStatus = .verified, reviewReason: String? = nil) {
         self.group = group
         self.item = item

@@ -32,15 +32,15 @@ enum FactChecks {
 
     /// Why `value` cannot be a `field` of `group`, or nil when it passes. `confidence` is the
     /// mean confidence of the words it was read from.
-    static func problem(group: FactGroup, field: String, value: String, confidence: Double = 100) -> String? {
+    static func problem(group: FactGroup, field: FactField, value: String, confidence: Double = 100) -> String? {
         let words = value.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
         let lower = words.map { $0.lowercased().trimmingCharacters(in: .punctuationCharacters) }
-        if ["date", "birthDate", "endDate"].contains(field) {
+        if [.date, .birthDate, .endDate].contains(field) {
             return value.range(of: #"^\d{4}-\d{2}-\d{2}$"#, options: .regularExpression) == nil
                 ? "the date \"\(value)\" does not parse" : nil
         }
         switch (group, field) {
-        case (.labs, "name"):
+        case (.labs, .name):
             if words.contains(where: { RulesExtractor.isValue($0.trimmingCharacters(in: CharacterSet(charactersIn: ".,;"))) }) {
                 return "the test name holds a number (a result?)"
             }
@@ -52,12 +52,12 @@ enum FactChecks {
             if words.count > 6 || lower.filter(sentenceWords.contains).count >= 2 { return "the test name reads as a sentence" }
             // Read by OCR, a name the lab vocabulary does not know may be misread ("PLE" for PT).
             if confidence < readByOCR, Vocabulary.lab(value) == nil { return "a test the lab vocabulary does not know, read by OCR" }
-        case (.labs, "unit"):
+        case (.labs, .unit):
             // A unit chartex does not know, read by OCR, may be misread ("iFk" for fL).
             if confidence < readByOCR, !ValueNormalizer.isKnownUnit(value) { return "an unknown unit, read by OCR" }
-        case (.labs, "referenceRange"):
+        case (.labs, .referenceRange):
             if value.contains(where: \.isNumber), ReferenceRange(value) == nil { return "the reference range does not parse" }
-        case (.medications, "name"):
+        case (.medications, .name):
             if words.count > 6 || lower.filter(sentenceWords.contains).count >= 2 { return "the drug name reads as a sentence" }
             if let first = lower.first, sentenceWords.contains(first) { return "the drug name starts with \"\(words[0])\"" }
             if words.contains(where: { dates.normalize($0) != nil && $0.contains(where: \.isNumber) }) {
@@ -67,14 +67,14 @@ enum FactChecks {
             if confidence < readByOCR, Vocabulary.drug(value) == nil, Vocabulary.drug(words.first ?? "") == nil {
                 return "a drug the drug vocabulary does not know, read by OCR"
             }
-        case (.allergies, "substance"):
+        case (.allergies, .substance):
             if value.contains(where: { ":[]?".contains($0) }) || words.count > 5
                 || lower.filter(sentenceWords.contains).count >= 2 {
                 return "the substance reads as a sentence, not a substance"
             }
             // "Active and Recent Medications": the next section's heading, read after an empty "Allergies:".
             if lower.contains(where: sectionWords.contains) { return "the substance reads as a section heading" }
-        case (.problems, "name"):
+        case (.problems, .name):
             if let first = value.first, first.isLowercase { return "starts in lower case: the tail of a wrapped line?" }
             if words.count == 1, value == value.uppercased(), value.count >= 4 { return "a single capitalised word: a heading?" }
             if words.count > 12 { return "the problem reads as a paragraph" }
@@ -82,7 +82,7 @@ enum FactChecks {
             if value.range(of: #"\b\d+(\.\d+)?\s*(mg|mcg|g|units?|meq|ml)\b"#, options: [.regularExpression, .caseInsensitive]) != nil {
                 return "the problem reads as a medication (a dose and unit)"
             }
-        case (.encounters, "provider"):
+        case (.encounters, .provider):
             if value.hasSuffix(",") { return "the name ends at a comma: cut short?" }
             // "Ilse Vogel, MO": the credential after the comma is none charts print, so it may be misread.
             if confidence < readByOCR, let comma = value.lastIndex(of: ",") {
@@ -92,11 +92,11 @@ enum FactChecks {
                     return "\"\(odd)\" is not a clinical credential, read by OCR"
                 }
             }
-        case (.patient, "name"):
+        case (.patient, .name):
             if value.contains(":") || value.contains(where: \.isNumber) || words.count > 5 {
                 return "the name holds a label or number: the grid cell may have swallowed the next field"
             }
-        case (.immunizations, "vaccine"):
+        case (.immunizations, .vaccine):
             if words.count > 9 || lower.filter(sentenceWords.contains).count >= 2 { return "the vaccine reads as a sentence" }
             // Read by OCR, a word that names no vaccine and qualifies none ("MCV40", "adjuvantec") may be misread.
             if confidence < readByOCR, let odd = unknownVaccineWord(value) { return "\"\(odd)\" is not a vaccine word, read by OCR" }

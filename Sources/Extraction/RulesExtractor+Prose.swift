@@ -99,14 +99,14 @@ extension RulesExtractor {
                 let start = text.index(sentenceRange.lowerBound, offsetBy: found.offset)
                 let end = text.index(start, offsetBy: found.length)
                 let printed = String(text[start..<end])
-                builder.addEncounterField("specialty", raw: printed, value: printed, line: line,
+                builder.addEncounterField(.specialty, raw: printed, value: printed, line: line,
                                           words: Self.wordRange(of: start..<end, in: line), review: Self.fromProse)
             }
             let reasonPattern = #"(?:for (?:further )?(?:evaluation|assessment|management|workup|consideration|treatment) of|because of|due to|regarding|concerning|reason for (?:referral|consultation) is)\s+([^.;]{3,80})"#
             if let match = Self.matches(reasonPattern, in: sentence).first, let reason = Self.string(match, 1, in: sentence) {
                 let value = reason.trimmingCharacters(in: .whitespaces.union(.punctuationCharacters))
                 let range = text.range(of: value, options: [], range: sentenceRange) ?? sentenceRange
-                builder.addEncounterField("reason", raw: value, value: value, line: line, words: Self.wordRange(of: range, in: line),
+                builder.addEncounterField(.reason, raw: value, value: value, line: line, words: Self.wordRange(of: range, in: line),
                                           review: Self.fromProse)
             }
         }
@@ -147,7 +147,7 @@ extension RulesExtractor {
             if name == nil, let last = candidates.last, !Self.proseStopWords.contains(last.lowercased()), last.count >= 4 {
                 name = last
             }
-            guard let name, !builder.has(.medications, field: "name", value: name) else { continue }
+            guard let name, !builder.has(.medications, field: .name, value: name) else { continue }
             // The sig runs to the next drug ("… daily and lisinopril 10 mg …").
             var rest = Self.string(match, 4, in: text) ?? ""
             if let next = rest.range(of: #"\s(and|,|plus)\s"#, options: .regularExpression) { rest = String(rest[..<next.lowerBound]) }
@@ -166,32 +166,32 @@ extension RulesExtractor {
             let review = known ? nil : "\(Self.fromProse); \"\(name)\" is not in the drug vocabulary"
             let item = builder.newItem(.medications)
             let nameWords = Self.wordRange(of: text.range(of: name, options: .caseInsensitive, range: whole) ?? whole, in: line)
-            builder.add(.medications, item, "name", raw: name, value: name, line: line, words: nameWords, review: review)
+            builder.add(.medications, item, .name, raw: name, value: name, line: line, words: nameWords, review: review)
             let doseRange = text.range(of: dose, options: [], range: whole) ?? whole
-            builder.add(.medications, item, "dose", raw: dose, value: dose, line: line,
+            builder.add(.medications, item, .dose, raw: dose, value: dose, line: line,
                         words: Self.wordRange(of: doseRange, in: line), review: review)
             if let u = sig.unit {
-                builder.add(.medications, item, "unit", raw: unit, value: u, line: line,
+                builder.add(.medications, item, .unit, raw: unit, value: u, line: line,
                             words: Self.wordRange(of: doseRange, in: line), review: review)
             }
             if let route = sig.route {
-                builder.add(.medications, item, "route", raw: route, value: route, line: line,
+                builder.add(.medications, item, .route, raw: route, value: route, line: line,
                             words: Self.wordRange(of: whole, in: line), review: review)
             }
             if let frequency = sig.frequency {
-                builder.add(.medications, item, "frequency", raw: frequency, value: frequency, line: line,
+                builder.add(.medications, item, .frequency, raw: frequency, value: frequency, line: line,
                             words: Self.wordRange(of: whole, in: line), review: review)
             }
-            builder.add(.medications, item, "status", raw: status, value: status, line: line, words: nameWords, review: review)
+            builder.add(.medications, item, .status, raw: status, value: status, line: line, words: nameWords, review: review)
         }
         // "we stopped lisinopril": a known drug stopped without a dose.
         for match in Self.matches(#"\b(?:stopped|discontinued|d/c'?d|stop|discontinue)\s+(?:the\s+|his\s+|her\s+)?([A-Za-z][A-Za-z-]{3,})"#, in: text) {
             guard let name = Self.string(match, 1, in: text), Vocabulary.drug(name) != nil,
-                  !builder.has(.medications, field: "name", value: name), let whole = Range(match.range, in: text) else { continue }
+                  !builder.has(.medications, field: .name, value: name), let whole = Range(match.range, in: text) else { continue }
             let item = builder.newItem(.medications)
             let words = Self.wordRange(of: whole, in: line)
-            builder.add(.medications, item, "name", raw: name, value: name, line: line, words: words)
-            builder.add(.medications, item, "status", raw: "discontinued", value: "discontinued", line: line, words: words)
+            builder.add(.medications, item, .name, raw: name, value: name, line: line, words: words)
+            builder.add(.medications, item, .status, raw: "discontinued", value: "discontinued", line: line, words: words)
         }
     }
 
@@ -199,12 +199,12 @@ extension RulesExtractor {
 
     func readProseAllergies(_ line: Line, text: String, into builder: inout Builder) {
         if text.range(of: #"(?i)\bno known (drug )?allergies\b|\bNKDA\b"#, options: .regularExpression) != nil {
-            if !builder.has(.allergies, field: "substance", value: "NKDA"),
+            if !builder.has(.allergies, field: .substance, value: "NKDA"),
                let range = text.range(of: #"(?i)\bno known (drug )?allergies\b|\bNKDA\b"#, options: .regularExpression) {
                 let item = builder.newItem(.allergies)
                 let words = Self.wordRange(of: range, in: line)
-                builder.add(.allergies, item, "substance", raw: String(text[range]), value: "NKDA", line: line, words: words)
-                builder.add(.allergies, item, "noKnownAllergies", raw: String(text[range]), value: "true", line: line, words: words)
+                builder.add(.allergies, item, .substance, raw: String(text[range]), value: "NKDA", line: line, words: words)
+                builder.add(.allergies, item, .noKnownAllergies, raw: String(text[range]), value: "true", line: line, words: words)
             }
             return
         }
@@ -214,12 +214,12 @@ extension RulesExtractor {
             substance = substance.trimmingCharacters(in: .whitespaces)
             let reaction = Self.string(match, 2, in: text) ?? Self.string(match, 3, in: text)
             guard substance.count >= 3, !Self.proseStopWords.contains(substance.lowercased()) else { continue }
-            if let existing = builder.facts.first(where: { $0.group == .allergies && $0.field == "substance"
+            if let existing = builder.facts.first(where: { $0.group == .allergies && $0.field == .substance
                 && $0.value.lowercased() == substance.lowercased() }) {
                 // Read before from one line; the sentence, joined across the wrap, adds the reaction.
-                if let reaction, !builder.facts.contains(where: { $0.group == .allergies && $0.item == existing.item && $0.field == "reaction" }) {
+                if let reaction, !builder.facts.contains(where: { $0.group == .allergies && $0.item == existing.item && $0.field == .reaction }) {
                     let value = reaction.trimmingCharacters(in: .whitespaces)
-                    builder.add(.allergies, existing.item, "reaction", raw: value, value: value, line: line,
+                    builder.add(.allergies, existing.item, .reaction, raw: value, value: value, line: line,
                                 words: Self.wordRange(of: text.range(of: value, options: [], range: whole) ?? whole, in: line))
                 }
                 continue
@@ -227,10 +227,10 @@ extension RulesExtractor {
             let review = Vocabulary.drug(substance) != nil ? nil : Self.fromProse
             let item = builder.newItem(.allergies)
             let words = Self.wordRange(of: text.range(of: substance, options: [], range: whole) ?? whole, in: line)
-            builder.add(.allergies, item, "substance", raw: substance, value: substance, line: line, words: words, review: review)
+            builder.add(.allergies, item, .substance, raw: substance, value: substance, line: line, words: words, review: review)
             if let reaction {
                 let value = reaction.trimmingCharacters(in: .whitespaces)
-                builder.add(.allergies, item, "reaction", raw: value, value: value, line: line,
+                builder.add(.allergies, item, .reaction, raw: value, value: value, line: line,
                             words: Self.wordRange(of: text.range(of: value, options: [], range: whole) ?? whole, in: line), review: review)
             }
         }
@@ -253,12 +253,12 @@ extension RulesExtractor {
                 let words = name.split(separator: " ")
                 guard name.count >= 3, words.count <= 8, name.first?.isLetter == true,
                       !Self.proseStopWords.contains(words.first!.lowercased()),
-                      !builder.facts.contains(where: { $0.group == .problems && $0.field == "name" && Self.similar($0.value, name) })
+                      !builder.facts.contains(where: { $0.group == .problems && $0.field == .name && Self.similar($0.value, name) })
                 else { continue }
                 let item = builder.newItem(.problems)
                 let range = Self.wordRange(of: text.range(of: name, options: [], range: listRange) ?? listRange, in: line)
-                builder.add(.problems, item, "name", raw: name, value: name, line: line, words: range, review: Self.fromProse)
-                builder.add(.problems, item, "status", raw: "active", value: "active", line: line, words: range, review: Self.fromProse)
+                builder.add(.problems, item, .name, raw: name, value: name, line: line, words: range, review: Self.fromProse)
+                builder.add(.problems, item, .status, raw: "active", value: "active", line: line, words: range, review: Self.fromProse)
             }
         }
     }
@@ -292,7 +292,7 @@ extension RulesExtractor {
             guard name.count >= 2, name.contains(where: \.isLetter),
                   !words.contains(where: { Self.vitalWords.contains($0.lowercased()) }),
                   Vocabulary.drug(name) == nil || ValueNormalizer.isKnownUnit(unit),
-                  !builder.facts.contains(where: { $0.group == .labs && $0.field == "name" && $0.value.lowercased() == name.lowercased() })
+                  !builder.facts.contains(where: { $0.group == .labs && $0.field == .name && $0.value.lowercased() == name.lowercased() })
             else { continue }
             // The date: one printed in the same sentence, else the document's.
             let sentenceStart = text[..<whole.lowerBound].range(of: #"\.\s"#, options: [.regularExpression, .backwards])?.upperBound ?? text.startIndex
@@ -303,14 +303,14 @@ extension RulesExtractor {
             let labDate = printedDate ?? (found.count == 1 ? found[0] : date)
             let item = builder.newItem(.labs)
             let nameWords = Self.wordRange(of: text.range(of: name, options: .caseInsensitive, range: whole) ?? whole, in: line)
-            builder.add(.labs, item, "name", raw: name, value: name, line: line, words: nameWords, review: Self.fromProse)
+            builder.add(.labs, item, .name, raw: name, value: name, line: line, words: nameWords, review: Self.fromProse)
             let number = ValueNormalizer.number(value)
             let valueWords = Self.wordRange(of: text.range(of: value, options: [], range: whole) ?? whole, in: line)
-            builder.add(.labs, item, "value", raw: value, value: number.map { Self.format($0) } ?? value, line: line,
+            builder.add(.labs, item, .value, raw: value, value: number.map { Self.format($0) } ?? value, line: line,
                         words: valueWords, review: Self.fromProse)
-            builder.add(.labs, item, "unit", raw: unit, value: ValueNormalizer.unit(unit), line: line, words: valueWords,
+            builder.add(.labs, item, .unit, raw: unit, value: ValueNormalizer.unit(unit), line: line, words: valueWords,
                         review: Self.fromProse)
-            if let labDate { builder.add(.labs, item, "date", raw: labDate, value: labDate, line: line, words: 0..<0, review: Self.fromProse) }
+            if let labDate { builder.add(.labs, item, .date, raw: labDate, value: labDate, line: line, words: 0..<0, review: Self.fromProse) }
         }
     }
 }

@@ -42,7 +42,7 @@ extension RulesExtractor {
     func readMedication(_ line: Line, stopped: Bool, listStatus: String? = nil, into builder: inout Builder) {
         guard let sig = SigParser.parse(line.text) else { return }
         let name = sig.name.trimmingCharacters(in: CharacterSet(charactersIn: "-• "))
-        if let existing = builder.facts.first(where: { $0.group == .medications && $0.field == "name" && $0.value.lowercased() == name.lowercased() }),
+        if let existing = builder.facts.first(where: { $0.group == .medications && $0.field == .name && $0.value.lowercased() == name.lowercased() }),
            let now = builder.currentDate, let then = builder.medicationDates[existing.item], now != then {
             // Named in two documents of different dates (a packet): the later one's reading
             // (dose, frequency, status) replaces the earlier's; an earlier one's is left out.
@@ -50,10 +50,10 @@ extension RulesExtractor {
             builder.facts.removeAll { $0.group == .medications && $0.item == existing.item }
             builder.medicationDates[existing.item] = nil
         }
-        if let existing = builder.facts.first(where: { $0.group == .medications && $0.field == "name" && $0.value.lowercased() == name.lowercased() }) {
+        if let existing = builder.facts.first(where: { $0.group == .medications && $0.field == .name && $0.value.lowercased() == name.lowercased() }) {
             // Mentioned again later in the chart: the latest mention's status wins.
             let status = stopped ? "discontinued" : (sig.status ?? listStatus ?? "active")
-            if let index = builder.facts.firstIndex(where: { $0.group == .medications && $0.item == existing.item && $0.field == "status" }),
+            if let index = builder.facts.firstIndex(where: { $0.group == .medications && $0.item == existing.item && $0.field == .status }),
                builder.facts[index].value != status, stopped || sig.status != nil || (listStatus ?? "active") != "active" {
                 let words = Self.find(name, in: line) ?? 0..<line.words.count
                 builder.facts[index].value = status
@@ -67,16 +67,16 @@ extension RulesExtractor {
         let item = builder.newItem(.medications)
         builder.medicationDates[item] = builder.currentDate
         let nameWords = Self.find(name, in: line) ?? 0..<min(1, line.words.count)
-        builder.add(.medications, item, "name", raw: name, value: name, line: line, words: nameWords)
+        builder.add(.medications, item, .name, raw: name, value: name, line: line, words: nameWords)
         var cursor = nameWords.upperBound
-        func add(_ field: String, _ raw: String?, value: String? = nil) {
+        func add(_ field: FactField, _ raw: String?, value: String? = nil) {
             guard let raw else { return }
             let words = Self.find(raw, in: line, from: cursor) ?? Self.find(raw, in: line) ?? nameWords
             if words.upperBound > cursor { cursor = words.lowerBound }
             builder.add(.medications, item, field, raw: raw, value: value ?? raw, line: line, words: words)
         }
-        add("dose", sig.dose)
-        add("unit", sig.unit)
+        add(.dose, sig.dose)
+        add(.unit, sig.unit)
         var route = sig.route
         if route == nil {
             // Devices say how they are taken: puffs are inhaled, sprays in the nostril are nasal.
@@ -84,12 +84,12 @@ extension RulesExtractor {
             if lower.contains("nostril") || lower.contains("nasal") { route = "intranasal" }
             else if lower.contains("puff") || lower.contains("inhaler") || lower.contains("hfa") { route = "inhaled" }
         }
-        if let route { builder.add(.medications, item, "route", raw: route, value: route, line: line,
+        if let route { builder.add(.medications, item, .route, raw: route, value: route, line: line,
                                    words: Self.find(route, in: line) ?? nameWords) }
-        add("frequency", sig.frequency)
-        add("prn", sig.prn)
+        add(.frequency, sig.frequency)
+        add(.prn, sig.prn)
         let status = stopped ? "discontinued" : (sig.status ?? listStatus ?? "active")
-        builder.add(.medications, item, "status", raw: status, value: status, line: line, words: nameWords)
+        builder.add(.medications, item, .status, raw: status, value: status, line: line, words: nameWords)
     }
 
     /// Medication changes in plans and narrative: "start Empagliflozin 10 mg PO daily",
@@ -99,18 +99,18 @@ extension RulesExtractor {
         for match in text.matches(of: /(?i)\b(?:start|started|begin|initiate)\s+([A-Za-z][A-Za-z-]+(?:\s+[A-Za-z-]+)?\s+\d[^;]*?)(?:[;]|\.(?:\s|$)|$)/) {
             let phrase = String(match.1)
             let sub = Line(page: line.page, words: Self.words(of: phrase, in: line))
-            guard let sig = SigParser.parse(phrase), !builder.has(.medications, field: "name", value: sig.name) else { continue }
+            guard let sig = SigParser.parse(phrase), !builder.has(.medications, field: .name, value: sig.name) else { continue }
             readMedication(sub.words.isEmpty ? line : sub, stopped: false, into: &builder)
-            if let item = builder.facts.last(where: { $0.group == .medications && $0.field == "name" })?.item,
-               let index = builder.facts.lastIndex(where: { $0.group == .medications && $0.item == item && $0.field == "status" }) {
+            if let item = builder.facts.last(where: { $0.group == .medications && $0.field == .name })?.item,
+               let index = builder.facts.lastIndex(where: { $0.group == .medications && $0.item == item && $0.field == .status }) {
                 builder.facts[index].value = "new"
                 builder.facts[index].raw = "start"
             }
         }
         for match in text.matches(of: /(?i)\b(?:increase|decrease|change|reduce)\s+([A-Za-z][A-Za-z-]+)\s+to\s+(\d+(?:\.\d+)?)\s*(mg|mcg|g|units|mEq)\b/) {
             let name = String(match.1)
-            guard let item = builder.facts.first(where: { $0.group == .medications && $0.field == "name" && $0.value.lowercased() == name.lowercased() })?.item,
-                  let index = builder.facts.firstIndex(where: { $0.group == .medications && $0.item == item && $0.field == "dose" })
+            guard let item = builder.facts.first(where: { $0.group == .medications && $0.field == .name && $0.value.lowercased() == name.lowercased() })?.item,
+                  let index = builder.facts.firstIndex(where: { $0.group == .medications && $0.item == item && $0.field == .dose })
             else { continue }
             let words = Self.wordRange(of: match.range, in: line)
             builder.facts[index].value = String(match.2)
@@ -121,8 +121,8 @@ extension RulesExtractor {
         }
         for match in text.matches(of: /(?i)\b([A-Za-z][A-Za-z-]+)\s+course\s+completed|\b(?:stop|stopped|discontinue|discontinued)\s+([A-Za-z][A-Za-z-]+)/) {
             let name = String(match.1 ?? match.2 ?? "")
-            guard let item = builder.facts.first(where: { $0.group == .medications && $0.field == "name" && $0.value.lowercased() == name.lowercased() })?.item,
-                  let index = builder.facts.firstIndex(where: { $0.group == .medications && $0.item == item && $0.field == "status" })
+            guard let item = builder.facts.first(where: { $0.group == .medications && $0.field == .name && $0.value.lowercased() == name.lowercased() })?.item,
+                  let index = builder.facts.firstIndex(where: { $0.group == .medications && $0.item == item && $0.field == .status })
             else { continue }
             builder.facts[index].value = "discontinued"
             builder.facts[index].raw = String(text[match.range])
@@ -140,11 +140,11 @@ extension RulesExtractor {
         let text = line.words[start..<end].map(\.text).joined(separator: " ")
         let lower = text.lowercased()
         if lower.contains("nkda") || lower.contains("no known") {
-            guard !builder.has(.allergies, field: "substance", value: "NKDA") else { return }
+            guard !builder.has(.allergies, field: .substance, value: "NKDA") else { return }
             let item = builder.newItem(.allergies)
             let words = Self.find("NKDA", in: line) ?? start..<end
-            builder.add(.allergies, item, "substance", raw: text, value: "NKDA", line: line, words: words)
-            builder.add(.allergies, item, "noKnownAllergies", raw: text, value: "true", line: line, words: words)
+            builder.add(.allergies, item, .substance, raw: text, value: "NKDA", line: line, words: words)
+            builder.add(.allergies, item, .noKnownAllergies, raw: text, value: "true", line: line, words: words)
             return
         }
         for part in text.split(whereSeparator: { $0 == ";" || $0 == "," }) {
@@ -167,16 +167,16 @@ extension RulesExtractor {
             }
             substance = substance.trimmingCharacters(in: CharacterSet(charactersIn: "-•. "))
             guard substance.count >= 2, substance.first?.isLetter == true,
-                  !builder.has(.allergies, field: "substance", value: substance) else { continue }
+                  !builder.has(.allergies, field: .substance, value: substance) else { continue }
             let item = builder.newItem(.allergies)
             let words = Self.find(substance, in: line, from: start) ?? start..<end
-            builder.add(.allergies, item, "substance", raw: substance, value: substance, line: line, words: words)
+            builder.add(.allergies, item, .substance, raw: substance, value: substance, line: line, words: words)
             if let reaction {
-                builder.add(.allergies, item, "reaction", raw: reaction, value: reaction, line: line,
+                builder.add(.allergies, item, .reaction, raw: reaction, value: reaction, line: line,
                             words: Self.find(reaction, in: line, from: start) ?? words)
             }
             if let severity {
-                builder.add(.allergies, item, "severity", raw: severity, value: severity, line: line,
+                builder.add(.allergies, item, .severity, raw: severity, value: severity, line: line,
                             words: Self.find("(\(severity))", in: line, from: start) ?? words)
             }
         }
@@ -212,10 +212,10 @@ extension RulesExtractor {
             }
             let item = builder.newItem(.vitals)
             let words = Self.wordRange(of: whole, in: line)
-            builder.add(.vitals, item, "name", raw: name, value: name, line: line, words: words)
-            builder.add(.vitals, item, "value", raw: raw, value: raw, line: line, words: Self.wordRange(of: valueRange, in: line))
-            if let unit { builder.add(.vitals, item, "unit", raw: unit, value: unit, line: line, words: words) }
-            if let date { builder.add(.vitals, item, "date", raw: date, value: date, line: line, words: 0..<0) }
+            builder.add(.vitals, item, .name, raw: name, value: name, line: line, words: words)
+            builder.add(.vitals, item, .value, raw: raw, value: raw, line: line, words: Self.wordRange(of: valueRange, in: line))
+            if let unit { builder.add(.vitals, item, .unit, raw: unit, value: unit, line: line, words: words) }
+            if let date { builder.add(.vitals, item, .date, raw: date, value: date, line: line, words: 0..<0) }
         }
     }
 
@@ -322,23 +322,23 @@ extension RulesExtractor {
         for (n, value) in values.enumerated() {
             let date = context.columnDates.count > n ? context.columnDates[n] : (explicitDate ?? context.sectionDate ?? context.encounterDate)
             let item = builder.newItem(.labs)
-            builder.add(.labs, item, "name", raw: name, value: name, line: line, words: nameWords)
+            builder.add(.labs, item, .name, raw: name, value: name, line: line, words: nameWords)
             let number = ValueNormalizer.number(value.raw)
             var review: String?
             if let number {
                 review = LabPlausibility.problem(value: number, printed: value.raw, range: range.flatMap { ReferenceRange($0.0) })
             }
-            builder.add(.labs, item, "value", raw: value.raw, value: number.map { Self.format($0) } ?? value.raw, line: line,
+            builder.add(.labs, item, .value, raw: value.raw, value: number.map { Self.format($0) } ?? value.raw, line: line,
                         words: value.words, review: review)
-            if let unit { builder.add(.labs, item, "unit", raw: unit.0, value: unit.0, line: line, words: unit.1, review: unitReview) }
-            if let range { builder.add(.labs, item, "referenceRange", raw: range.0, value: range.0, line: line, words: range.1) }
+            if let unit { builder.add(.labs, item, .unit, raw: unit.0, value: unit.0, line: line, words: unit.1, review: unitReview) }
+            if let range { builder.add(.labs, item, .referenceRange, raw: range.0, value: range.0, line: line, words: range.1) }
             if let f = value.flag ?? flag?.0 {
-                builder.add(.labs, item, "flag", raw: f, value: f, line: line, words: value.flag != nil ? value.words : flag!.1)
+                builder.add(.labs, item, .flag, raw: f, value: f, line: line, words: value.flag != nil ? value.words : flag!.1)
             } else if let number, let parsed = range.flatMap({ ReferenceRange($0.0) }), let derived = parsed.flag(for: number) {
                 // No flag printed: the reference range says it.
-                builder.add(.labs, item, "flag", raw: derived, value: derived, line: line, words: range!.1)
+                builder.add(.labs, item, .flag, raw: derived, value: derived, line: line, words: range!.1)
             }
-            if let date { builder.add(.labs, item, "date", raw: date, value: date, line: line, words: 0..<0) }
+            if let date { builder.add(.labs, item, .date, raw: date, value: date, line: line, words: 0..<0) }
         }
         return i
     }
@@ -373,23 +373,23 @@ extension RulesExtractor {
             if let period = name.firstIndex(of: ".") { name = String(name[..<period]) }
             name = name.trimmingCharacters(in: CharacterSet(charactersIn: " .:"))
             guard name.count >= 3, name.first?.isLetter == true else { continue }
-            if let known = builder.facts.first(where: { $0.group == .problems && $0.field == "name" && Self.similar($0.value, name) }) {
+            if let known = builder.facts.first(where: { $0.group == .problems && $0.field == .name && Self.similar($0.value, name) }) {
                 // Named again ("Principal diagnosis: X", then "1. X - resolved" in the list): a
                 // status the later mention prints replaces the default.
                 if status != "active",
-                   let index = builder.facts.firstIndex(where: { $0.group == .problems && $0.item == known.item && $0.field == "status" }),
+                   let index = builder.facts.firstIndex(where: { $0.group == .problems && $0.item == known.item && $0.field == .status }),
                    builder.facts[index].value == "active" {
                     let words = Self.find(name, in: line, from: start) ?? start..<line.words.count
                     builder.facts.remove(at: index)
-                    builder.add(.problems, known.item, "status", raw: status, value: status, line: line, words: words)
+                    builder.add(.problems, known.item, .status, raw: status, value: status, line: line, words: words)
                 }
                 continue
             }
             let item = builder.newItem(.problems)
             let words = Self.find(name, in: line, from: start) ?? start..<line.words.count
-            builder.add(.problems, item, "name", raw: name, value: name, line: line, words: words)
-            builder.add(.problems, item, "status", raw: status, value: status, line: line, words: words)
-            if let onset { builder.add(.problems, item, "onset", raw: onset, value: onset, line: line, words: words) }
+            builder.add(.problems, item, .name, raw: name, value: name, line: line, words: words)
+            builder.add(.problems, item, .status, raw: status, value: status, line: line, words: words)
+            if let onset { builder.add(.problems, item, .onset, raw: onset, value: onset, line: line, words: words) }
         }
     }
 
@@ -433,8 +433,8 @@ extension RulesExtractor {
             let date = dates.normalize(tokens[dateIndex])!
             let item = builder.newItem(.immunizations)
             let words = Self.find(vaccine, in: line) ?? 0..<line.words.count
-            builder.add(.immunizations, item, "vaccine", raw: vaccine, value: vaccine, line: line, words: words)
-            builder.add(.immunizations, item, "date", raw: tokens[dateIndex], value: date, line: line,
+            builder.add(.immunizations, item, .vaccine, raw: vaccine, value: vaccine, line: line, words: words)
+            builder.add(.immunizations, item, .date, raw: tokens[dateIndex], value: date, line: line,
                         words: Self.find(tokens[dateIndex], in: line) ?? words)
         }
     }

@@ -54,7 +54,7 @@ extension RulesExtractor {
                 guard builder.counts[.medications, default: 0] > before, let status = tableStatus(text(cell(.status)), table: table)
                 else { continue }
                 let item = before
-                if let index = builder.facts.lastIndex(where: { $0.group == .medications && $0.item == item && $0.field == "status" }) {
+                if let index = builder.facts.lastIndex(where: { $0.group == .medications && $0.item == item && $0.field == .status }) {
                     let statusWords = cell(.status)
                     builder.facts[index].value = status
                     builder.facts[index].raw = text(statusWords)
@@ -65,10 +65,10 @@ extension RulesExtractor {
                 guard vaccineText.contains(where: \.isLetter) else { continue }
                 let item = builder.newItem(.immunizations)
                 let nameRange = Self.range(of: name, in: words)
-                builder.add(.immunizations, item, "vaccine", raw: vaccineText, value: vaccineText, line: line, words: nameRange)
+                builder.add(.immunizations, item, .vaccine, raw: vaccineText, value: vaccineText, line: line, words: nameRange)
                 let dateWords = cell(.date)
                 if let date = dates.normalize(text(dateWords)) {
-                    builder.add(.immunizations, item, "date", raw: text(dateWords), value: date, line: line,
+                    builder.add(.immunizations, item, .date, raw: text(dateWords), value: date, line: line,
                                 words: Self.range(of: dateWords, in: words))
                 }
             case .vitals:
@@ -121,7 +121,7 @@ extension RulesExtractor {
         }
         guard Self.isValue(valueText) else { return }
         let item = builder.newItem(.labs)
-        builder.add(.labs, item, "name", raw: name, value: name, line: line, words: Self.range(of: nameWords, in: words))
+        builder.add(.labs, item, .name, raw: name, value: name, line: line, words: Self.range(of: nameWords, in: words))
         let number = ValueNormalizer.number(valueText)
         let rangeWords = cell(.range)
         let rangeText = rangeWords.map(\.text).joined(separator: "")
@@ -130,7 +130,7 @@ extension RulesExtractor {
             : ReferenceRange(rangeText.replacingOccurrences(of: #"(\d),(\d)"#, with: "$1.$2", options: .regularExpression))
         var review = misread
         if review == nil, let number { review = LabPlausibility.problem(value: number, printed: valueText, range: reference) }
-        builder.add(.labs, item, "value", raw: first.text, value: number.map { Self.format($0) } ?? valueText, line: line,
+        builder.add(.labs, item, .value, raw: first.text, value: number.map { Self.format($0) } ?? valueText, line: line,
                     words: Self.range(of: [first], in: words), review: review)
         let unitWords = cell(.unit)
         if !unitWords.isEmpty {
@@ -141,24 +141,24 @@ extension RulesExtractor {
                 unitReview = "read as \"\(printed)\": taken for \(corrected), one character away"
                 unit = corrected
             }
-            builder.add(.labs, item, "unit", raw: printed, value: unit, line: line, words: Self.range(of: unitWords, in: words),
+            builder.add(.labs, item, .unit, raw: printed, value: unit, line: line, words: Self.range(of: unitWords, in: words),
                         review: unitReview)
         }
         if !rangeText.isEmpty {
             // OCR reads a range's decimal point as a comma ("3.8-4,9").
             let repaired = rangeText.replacingOccurrences(of: #"(\d),(\d)"#, with: "$1.$2", options: .regularExpression)
-            builder.add(.labs, item, "referenceRange", raw: rangeText, value: repaired, line: line,
+            builder.add(.labs, item, .referenceRange, raw: rangeText, value: repaired, line: line,
                         words: Self.range(of: rangeWords, in: words),
                         review: repaired == rangeText ? nil : "read as \"\(rangeText)\": a comma taken for a decimal point")
         }
         let flagWords = cell(.flag).isEmpty ? Array(valueWords.dropFirst()) : cell(.flag)
         if let flag = flagWords.lazy.compactMap({ ValueNormalizer.flag($0.text) }).first {
-            builder.add(.labs, item, "flag", raw: flag, value: flag, line: line, words: Self.range(of: flagWords, in: words))
+            builder.add(.labs, item, .flag, raw: flag, value: flag, line: line, words: Self.range(of: flagWords, in: words))
         } else if let number, let reference, let derived = reference.flag(for: number) {
-            builder.add(.labs, item, "flag", raw: derived, value: derived, line: line, words: Self.range(of: rangeWords, in: words))
+            builder.add(.labs, item, .flag, raw: derived, value: derived, line: line, words: Self.range(of: rangeWords, in: words))
         }
         if let date = context.sectionDate ?? context.encounterDate {
-            builder.add(.labs, item, "date", raw: date, value: date, line: line, words: 0..<0)
+            builder.add(.labs, item, .date, raw: date, value: date, line: line, words: 0..<0)
         }
     }
 }

@@ -77,7 +77,7 @@ public struct RulesExtractor: Sendable {
             return item
         }
 
-        mutating func add(_ group: FactGroup, _ item: Int, _ field: String, raw: String, value: String, line: Line,
+        mutating func add(_ group: FactGroup, _ item: Int, _ field: FactField, raw: String, value: String, line: Line,
                           words: Range<Int>, review: String? = nil) {
             let confidence = line.confidence(words)
             var reason = review
@@ -98,9 +98,9 @@ public struct RulesExtractor: Sendable {
         var pendingEncounter: [ExtractedFact] = []
 
         /// A field of the latest encounter, or, before there is one, of the first to come.
-        mutating func addEncounterField(_ field: String, raw: String, value: String, line: Line, words: Range<Int>,
+        mutating func addEncounterField(_ field: FactField, raw: String, value: String, line: Line, words: Range<Int>,
                                         review: String? = nil) {
-            if let item = facts.last(where: { $0.group == .encounters && $0.field == "date" })?.item {
+            if let item = facts.last(where: { $0.group == .encounters && $0.field == .date })?.item {
                 guard !facts.contains(where: { $0.group == .encounters && $0.item == item && $0.field == field }) else { return }
                 add(.encounters, item, field, raw: raw, value: value, line: line, words: words, review: review)
             } else if !pendingEncounter.contains(where: { $0.field == field }) {
@@ -112,7 +112,7 @@ public struct RulesExtractor: Sendable {
 
         /// Gives the pending encounter fields to the first encounter that lacks them.
         mutating func flushPendingEncounter() {
-            guard let first = facts.first(where: { $0.group == .encounters && $0.field == "date" })?.item else { return }
+            guard let first = facts.first(where: { $0.group == .encounters && $0.field == .date })?.item else { return }
             for var fact in pendingEncounter
             where !facts.contains(where: { $0.group == .encounters && $0.item == first && $0.field == fact.field }) {
                 fact.item = first
@@ -121,7 +121,7 @@ public struct RulesExtractor: Sendable {
             pendingEncounter = []
         }
 
-        func has(_ group: FactGroup, field: String, value: String) -> Bool {
+        func has(_ group: FactGroup, field: FactField, value: String) -> Bool {
             facts.contains { $0.group == group && $0.field == field && $0.value.lowercased() == value.lowercased() }
         }
     }
@@ -229,7 +229,7 @@ public struct RulesExtractor: Sendable {
                 }
                 // A letter's addressee: "Dr. Name" on a line of its own near the top, or the greeting.
                 if index < 14, let addressee = Self.addressee(view.text) {
-                    builder.addEncounterField("referredTo", raw: view.text, value: addressee, line: view, words: 0..<view.words.count)
+                    builder.addEncounterField(.referredTo, raw: view.text, value: addressee, line: view, words: 0..<view.words.count)
                     if view.text.lowercased().hasPrefix("dr") && view.words.count <= 5 {
                         context.addressBlock = 3
                         continue
@@ -242,7 +242,7 @@ public struct RulesExtractor: Sendable {
                         let from = view.text.index(view.text.startIndex, offsetBy: found.offset)
                         let range = from..<view.text.index(from, offsetBy: found.length)
                         let printed = String(view.text[range])
-                        builder.addEncounterField("specialty", raw: printed, value: printed, line: view,
+                        builder.addEncounterField(.specialty, raw: printed, value: printed, line: view,
                                                   words: Self.wordRange(of: range, in: view))
                         context.addressBlock = 0
                         continue
@@ -257,9 +257,9 @@ public struct RulesExtractor: Sendable {
                     context.expectSigner = false
                     let text = view.text
                     if text.split(separator: " ").count <= 6, !text.contains(where: \.isNumber), text.contains(where: \.isLetter),
-                       let item = builder.facts.last(where: { $0.group == .encounters && $0.field == "date" })?.item,
-                       !builder.facts.contains(where: { $0.group == .encounters && $0.item == item && $0.field == "provider" }) {
-                        builder.add(.encounters, item, "provider", raw: text, value: text, line: view, words: 0..<view.words.count)
+                       let item = builder.facts.last(where: { $0.group == .encounters && $0.field == .date })?.item,
+                       !builder.facts.contains(where: { $0.group == .encounters && $0.item == item && $0.field == .provider }) {
+                        builder.add(.encounters, item, .provider, raw: text, value: text, line: view, words: 0..<view.words.count)
                         continue
                     }
                 }
@@ -284,10 +284,10 @@ public struct RulesExtractor: Sendable {
                    let date = dates.normalize(view.text), date.count == 10 {
                     context.encounterDate = date
                     let item = builder.newItem(.encounters)
-                    builder.add(.encounters, item, "date", raw: view.text, value: date, line: view, words: 0..<words.count)
+                    builder.add(.encounters, item, .date, raw: view.text, value: date, line: view, words: 0..<words.count)
                     context.encounterItem = item
                     if let facility = context.facility {  // the letterhead above it
-                        builder.add(.encounters, item, "facility", raw: facility.raw, value: facility.value,
+                        builder.add(.encounters, item, .facility, raw: facility.raw, value: facility.value,
                                     line: facility.line, words: 0..<facility.line.words.count)
                     }
                     continue
@@ -316,11 +316,11 @@ public struct RulesExtractor: Sendable {
     /// NOTE" records an office visit); its evidence is the title line.
     static func addEncounterTypes(_ builder: inout Builder, types: [Int: (type: String, text: String, box: BoundingBox, page: Int)],
                                   inferred: Set<Int>) {
-        for fact in builder.facts where fact.group == .encounters && fact.field == "date" {
-            guard !builder.facts.contains(where: { $0.group == .encounters && $0.item == fact.item && $0.field == "type" }),
+        for fact in builder.facts where fact.group == .encounters && fact.field == .date {
+            guard !builder.facts.contains(where: { $0.group == .encounters && $0.item == fact.item && $0.field == .type }),
                   let title = types[fact.page], let type = ChartSplitter.encounterType(title.type) else { continue }
             let guessed = inferred.contains(title.page)
-            builder.facts.append(ExtractedFact(group: .encounters, item: fact.item, field: "type", raw: title.text, value: type,
+            builder.facts.append(ExtractedFact(group: .encounters, item: fact.item, field: .type, raw: title.text, value: type,
                                                page: title.page, bbox: title.box, sourceText: title.text,
                                                ocrConfidence: fact.ocrConfidence, status: guessed ? .needsReview : .verified,
                                                reviewReason: guessed ? "no title names the document: inferred from its content" : nil))
@@ -349,18 +349,18 @@ public struct RulesExtractor: Sendable {
     /// the lab report) becomes one item: the second report's facts are kept as further
     /// evidence of the first item's fields (same group, item and field), not as a new item.
     static func mergeRepeatedLabs(_ facts: [ExtractedFact]) -> [ExtractedFact] {
-        var byItem: [Int: [String: String]] = [:]
+        var byItem: [Int: [FactField: String]] = [:]
         for fact in facts where fact.group == .labs { byItem[fact.item, default: [:]][fact.field] = fact.value }
         var canonical: [Int: Int] = [:]
         var seen: [(key: String, date: String?, value: String?, item: Int)] = []
         for item in byItem.keys.sorted() {
             let fields = byItem[item]!
-            let name = (fields["name"] ?? "").lowercased().replacingOccurrences(of: #"[^a-z0-9]"#, with: "", options: .regularExpression)
+            let name = (fields[.name] ?? "").lowercased().replacingOccurrences(of: #"[^a-z0-9]"#, with: "", options: .regularExpression)
             if let first = seen.first(where: { ($0.key.contains(name) || name.contains($0.key)) && !name.isEmpty
-                && $0.date == fields["date"] && $0.value == fields["value"] }) {
+                && $0.date == fields[.date] && $0.value == fields[.value] }) {
                 canonical[item] = first.item
             } else {
-                seen.append((name, fields["date"], fields["value"], item))
+                seen.append((name, fields[.date], fields[.value], item))
             }
         }
         guard !canonical.isEmpty else { return facts }
@@ -638,41 +638,41 @@ public struct RulesExtractor: Sendable {
             }
             switch start.key {
             case "name":
-                if !builder.facts.contains(where: { $0.group == .patient && $0.field == "name" }) {
-                    builder.add(.patient, patientItem(), "name", raw: raw, value: Self.personName(raw), line: line, words: range)
+                if !builder.facts.contains(where: { $0.group == .patient && $0.field == .name }) {
+                    builder.add(.patient, patientItem(), .name, raw: raw, value: Self.personName(raw), line: line, words: range)
                 }
             case "re":
                 // "RE: Thomas A. Reilly DOB: …" in letters.
-                if !builder.facts.contains(where: { $0.group == .patient && $0.field == "name" }) {
-                    builder.add(.patient, patientItem(), "name", raw: raw, value: Self.personName(raw), line: line, words: range)
+                if !builder.facts.contains(where: { $0.group == .patient && $0.field == .name }) {
+                    builder.add(.patient, patientItem(), .name, raw: raw, value: Self.personName(raw), line: line, words: range)
                 }
             case "birthDate":
-                if let iso = dates.normalize(raw), !builder.facts.contains(where: { $0.group == .patient && $0.field == "birthDate" }) {
-                    builder.add(.patient, patientItem(), "birthDate", raw: raw, value: iso, line: line, words: range)
+                if let iso = dates.normalize(raw), !builder.facts.contains(where: { $0.group == .patient && $0.field == .birthDate }) {
+                    builder.add(.patient, patientItem(), .birthDate, raw: raw, value: iso, line: line, words: range)
                 }
             case "sex":
                 let value = raw.lowercased().hasPrefix("f") ? "female" : raw.lowercased().hasPrefix("m") ? "male" : raw.lowercased()
-                if !builder.facts.contains(where: { $0.group == .patient && $0.field == "sex" }) {
-                    builder.add(.patient, patientItem(), "sex", raw: raw, value: value, line: line, words: range)
+                if !builder.facts.contains(where: { $0.group == .patient && $0.field == .sex }) {
+                    builder.add(.patient, patientItem(), .sex, raw: raw, value: value, line: line, words: range)
                 }
             case "mrn":
-                if !builder.facts.contains(where: { $0.group == .patient && $0.field == "mrn" }) {
-                    builder.add(.patient, patientItem(), "mrn", raw: raw, value: raw, line: line, words: range)
+                if !builder.facts.contains(where: { $0.group == .patient && $0.field == .mrn }) {
+                    builder.add(.patient, patientItem(), .mrn, raw: raw, value: raw, line: line, words: range)
                 }
             case "visitDate", "admitDate", "collected":
                 if let iso = dates.normalize(raw) {
                     context.encounterDate = iso
                     context.sectionDate = context.sectionDate ?? iso
-                    if !builder.has(.encounters, field: "date", value: iso) {
+                    if !builder.has(.encounters, field: .date, value: iso) {
                         let item = builder.newItem(.encounters)
-                        builder.add(.encounters, item, "date", raw: raw, value: iso, line: line, words: range)
+                        builder.add(.encounters, item, .date, raw: raw, value: iso, line: line, words: range)
                         context.encounterItem = item
                         if let facility = context.facility {
-                            builder.add(.encounters, item, "facility", raw: facility.raw, value: facility.value,
+                            builder.add(.encounters, item, .facility, raw: facility.raw, value: facility.value,
                                         line: facility.line, words: 0..<facility.line.words.count)
                         }
                         if let provider = context.pendingProvider {
-                            builder.add(.encounters, item, "provider", raw: provider.raw, value: provider.raw, line: provider.line,
+                            builder.add(.encounters, item, .provider, raw: provider.raw, value: provider.raw, line: provider.line,
                                         words: provider.words)
                             context.pendingProvider = nil
                         }
@@ -680,19 +680,21 @@ public struct RulesExtractor: Sendable {
                 }
             case "provider":
                 if let item = context.encounterItem,
-                   !builder.facts.contains(where: { $0.group == .encounters && $0.item == item && $0.field == "provider" }) {
-                    builder.add(.encounters, item, "provider", raw: raw, value: raw, line: line, words: range)
+                   !builder.facts.contains(where: { $0.group == .encounters && $0.item == item && $0.field == .provider }) {
+                    builder.add(.encounters, item, .provider, raw: raw, value: raw, line: line, words: range)
                 } else if context.encounterItem == nil {
                     context.pendingProvider = (raw, line, range)
                 }
             case "disposition", "diagnosis", "reason", "referredTo", "specialty":
-                builder.addEncounterField(start.key, raw: raw, value: raw, line: line, words: range)
+                if let field = FactField(rawValue: start.key) {
+                    builder.addEncounterField(field, raw: raw, value: raw, line: line, words: range)
+                }
                 if start.key == "diagnosis" { readProblems(line, from: valueStart, into: &builder) }
             case "dischargeDate":
                 // The stay this page's admission date opened, else the latest encounter.
                 if let iso = dates.normalize(raw),
-                   let item = context.encounterItem ?? builder.facts.last(where: { $0.group == .encounters && $0.field == "date" })?.item {
-                    builder.add(.encounters, item, "endDate", raw: raw, value: iso, line: line, words: range)
+                   let item = context.encounterItem ?? builder.facts.last(where: { $0.group == .encounters && $0.field == .date })?.item {
+                    builder.add(.encounters, item, .endDate, raw: raw, value: iso, line: line, words: range)
                     context.encounterDate = iso
                 }
             case "allergies" where start.index == 0, "problems" where start.index == 0, "medications" where start.index == 0:

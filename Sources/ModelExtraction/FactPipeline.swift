@@ -31,7 +31,7 @@ public enum FactPipeline {
         let invalid = ChartSchemas.validate(merged.filter { !$0.alternative }.map(\.fact), definitions: try ChartSchemas.definitions())
         // An item whose name is uncertain has no certain values: a result, dose or date belongs to
         // the test, drug or vaccine it is printed beside, so it is only as sure as that name.
-        var uncertainNames: [String: String] = [:]
+        var uncertainNames: [String: FactField] = [:]
         for entry in merged where !entry.alternative && entry.fact.status == .needsReview
             && entry.fact.group.namingField == entry.fact.field {
             uncertainNames["\(entry.fact.group)#\(entry.fact.item)"] = entry.fact.field

@@ -42,7 +42,7 @@ public struct Grounder: Sendable {
     /// The box of `value` on the page, or nil when it is not there. `field` helps: dates are
     /// also matched by their normalised value (the model may reformat them).
     /// `lines`: only these lines (indices into the page's lines); nil = the whole page.
-    public func locate(_ value: String, field: String? = nil, in lines: [Int]? = nil) -> Grounding? {
+    public func locate(_ value: String, field: FactField? = nil, in lines: [Int]? = nil) -> Grounding? {
         let allowed = lines.map(Set.init) ?? Set(page.lines.indices)
         let target = Array(value.split(whereSeparator: \.isWhitespace).map { Self.normalize(String($0)) }.joined())
         if !target.isEmpty, let found = search(target, allowed) { return found }
@@ -52,7 +52,7 @@ public struct Grounder: Sendable {
         return nil
     }
 
-    static let dateFields: Set<String> = ["date", "birthDate", "endDate", "onset"]
+    static let dateFields: Set<FactField> = [.date, .birthDate, .endDate, .onset]
 
     private func search(_ target: [Character], _ allowed: Set<Int>) -> Grounding? {
         for (lineIndex, line) in compact.enumerated() where allowed.contains(lineIndex) {

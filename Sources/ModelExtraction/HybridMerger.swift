@@ -29,7 +29,7 @@ public struct MergedFact: Sendable {
 /// a value only the model gave → `needs_review`. Patient identifiers are never verified on the
 /// model's word alone, and the model cannot rename the patient (a page cannot either).
 public enum HybridMerger {
-    static let identity: Set<String> = ["name", "birthDate", "mrn", "sex"]
+    static let identity: Set<FactField> = [.name, .birthDate, .mrn, .sex]
 
     /// `acceptModelOnly`: in hybrid mode, a grounded value only the model read (a field the
     /// rules left empty, or an item they did not find) becomes the item's value (needs_review);
@@ -69,15 +69,15 @@ public enum HybridMerger {
 
     /// The item of `group` already in `merged` that the model's item is about, if any.
     static func matchingItem(group: FactGroup, fields: [ExtractedFact], in merged: [MergedFact]) -> Int? {
-        func value(_ field: String) -> String? { fields.first { $0.field == field }?.value }
+        func value(_ field: FactField) -> String? { fields.first { $0.field == field }?.value }
         let existing = Dictionary(grouping: merged.filter { $0.fact.group == group && !$0.alternative }) { $0.fact.item }
         if group == .patient { return existing.keys.min() }
-        let nameField = ["allergies": "substance", "immunizations": "vaccine", "encounters": "date"][group] ?? "name"
+        let nameField: FactField = group == .encounters ? .date : group.namingField ?? .name
         guard let name = value(nameField) else { return nil }
         let page = fields[0].page
         for item in existing.keys.sorted() {
             let theirs = existing[item]!
-            func their(_ field: String) -> String? { theirs.first { $0.fact.field == field }?.fact.value }
+            func their(_ field: FactField) -> String? { theirs.first { $0.fact.field == field }?.fact.value }
             guard let other = their(nameField) else { continue }
             if group == .encounters {
                 if other == name { return item }
@@ -86,7 +86,7 @@ public enum HybridMerger {
             guard namesMatch(name, other) else { continue }
             switch group {
             case .labs, .vitals, .immunizations:
-                if let a = value("date"), let b = their("date") {
+                if let a = value(.date), let b = their(.date) {
                     if a == b { return item }
                 } else if theirs.contains(where: { $0.fact.page == page }) || group == .immunizations {
                     return item
@@ -158,11 +158,11 @@ public enum HybridMerger {
                           confidence: grounded ? (fact.ocrConfidence / 100) * 0.8 : 0.2)
     }
 
-    static func sameValue(_ a: String, _ b: String, field: String) -> Bool {
+    static func sameValue(_ a: String, _ b: String, field: FactField) -> Bool {
         let x = key(a), y = key(b)
         if x == y { return true }
         if let p = Double(a), let q = Double(b) { return p == q }
-        return ["name", "substance", "vaccine"].contains(field) && namesMatch(a, b) && (x.contains(y) || y.contains(x))
+        return [.name, .substance, .vaccine].contains(field) && namesMatch(a, b) && (x.contains(y) || y.contains(x))
     }
 
     static func key(_ text: String) -> String {

@@ -128,14 +128,15 @@ public struct ModelExtractor: Sendable {
         func add(_ group: FactGroup, _ item: Int, _ object: JSONValue) {
             guard case .object(var fields) = object else { return }
             if group == .medications { Self.tidyMedication(&fields) }
-            let key = group.namingField ?? "name"
-            let name = fields[key].flatMap(Self.text)
+            let key = group.namingField ?? .name
+            let name = fields[key.rawValue].flatMap(Self.text)
             var rows = section.lines
             if group != .patient, group != .encounters, let name, let found = grounder.locate(name, field: key, in: section.lines) {
                 rows = [found.line - 1, found.line, found.line + 1].filter { section.lines.contains($0) }
             }
-            for field in fields.keys.sorted() {
-                guard let raw = Self.text(fields[field]!), !raw.isEmpty else { continue }
+            // Keys the schemas do not define (the item schemas forbid them) give no fact.
+            for (field, json) in fields.compactMap({ key, json in FactField(rawValue: key).map { ($0, json) } }).sorted(by: { $0.0 < $1.0 }) {
+                guard let raw = Self.text(json), !raw.isEmpty else { continue }
                 // A small model sometimes repeats the item's name in other fields.
                 if field != key, raw == name { continue }
                 guard let normalized = normalize(field: field, group: group, raw) else { continue }
@@ -185,22 +186,22 @@ public struct ModelExtractor: Sendable {
     }
 
     /// The same normalisation the rules apply, so values compare.
-    func normalize(field: String, group: FactGroup, _ raw: String) -> String? {
+    func normalize(field: FactField, group: FactGroup, _ raw: String) -> String? {
         switch field {
-        case "date", "birthDate", "endDate", "onset":
+        case .date, .birthDate, .endDate, .onset:
             return dates.normalize(raw)
-        case "sex":
+        case .sex:
             let lower = raw.lowercased()
             return lower.hasPrefix("f") ? "female" : lower.hasPrefix("m") ? "male" : lower
-        case "name" where group == .patient:
+        case .name where group == .patient:
             return RulesExtractor.personNameValue(raw)
-        case "unit":
+        case .unit:
             return ValueNormalizer.unit(raw)
-        case "flag":
+        case .flag:
             return ValueNormalizer.flag(raw)
-        case "status" where group == .medications:
+        case .status where group == .medications:
             return ValueNormalizer.medicationStatus(raw) ?? raw.lowercased()
-        case "value", "dose":
+        case .value, .dose:
             if let number = ValueNormalizer.number(raw) {
                 return number == number.rounded() && abs(number) < 1e15 ? String(Int64(number)) : String(number)
             }

@@ -265,7 +265,7 @@ public final class ImportWorker {
         }
         let inputs = finished.map { entry in
             let fact = entry.fact
-            var input = FactInput(group: fact.group.rawValue, item: fact.item, field: fact.field, raw: fact.raw, value: fact.value,
+            var input = FactInput(group: fact.group.rawValue, item: fact.item, field: fact.field.rawValue, raw: fact.raw, value: fact.value,
                                   page: fact.page, bbox: fact.bbox, evidenceText: fact.sourceText.isEmpty ? nil : fact.sourceText,
                                   confidence: (entry.confidence * 1000).rounded() / 1000, status: fact.status.rawValue)
             input.reviewReason = fact.reviewReason

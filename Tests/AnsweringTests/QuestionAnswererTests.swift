@@ -1,9 +1,10 @@
+import ChartModel
 import Answering
 import Testing
 
 func fact(_ doc: Int64, _ date: String, _ group: String, _ item: Int, _ field: String, _ value: String) -> ChartFact {
-    ChartFact(documentId: doc, fileName: "doc\(doc).pdf", documentDate: date, group: group, item: item, field: field,
-              value: value, page: 1, evidence: "\(field) \(value)", status: "verified")
+    ChartFact(documentId: doc, fileName: "doc\(doc).pdf", documentDate: date, group: FactGroup(rawValue: group)!, item: item,
+              field: FactField(rawValue: field)!, value: value, page: 1, evidence: "\(field) \(value)", status: .verified)
 }
 
 @Suite struct QuestionAnswererTests {

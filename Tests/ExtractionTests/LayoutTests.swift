@@ -74,34 +74,34 @@ func tablePage(_ rows: [[String]], columns: [Double], above: [String] = []) -> P
 
     /// Values that cannot be what their field holds are never verified (issue 12's examples).
     @Test func valuesThatFailTheirTypeNeedReview() {
-        #expect(FactChecks.problem(group: .labs, field: "name", value: "Sodium 141.") != nil)
-        #expect(FactChecks.problem(group: .labs, field: "name", value: "[10/28/2026] Glucose") != nil)
-        #expect(FactChecks.problem(group: .allergies, field: "substance", value: "Reviewed with patient: [X] Yes") != nil)
-        #expect(FactChecks.problem(group: .problems, field: "name", value: "PROCEDURES") != nil)
-        #expect(FactChecks.problem(group: .problems, field: "name", value: "lobe") != nil)
-        #expect(FactChecks.problem(group: .medications, field: "name", value: "on Cipro") != nil)
-        #expect(FactChecks.problem(group: .patient, field: "name", value: "Jane Doe Accession #: 44") != nil)
-        #expect(FactChecks.problem(group: .labs, field: "name", value: "Hemoglobin A1c") == nil)
-        #expect(FactChecks.problem(group: .problems, field: "name", value: "Essential hypertension") == nil)
-        #expect(FactChecks.problem(group: .allergies, field: "substance", value: "Sulfa drugs") == nil)
-        #expect(FactChecks.problem(group: .encounters, field: "date", value: "2026-13") != nil)
+        #expect(FactChecks.problem(group: .labs, field: .name, value: "Sodium 141.") != nil)
+        #expect(FactChecks.problem(group: .labs, field: .name, value: "[10/28/2026] Glucose") != nil)
+        #expect(FactChecks.problem(group: .allergies, field: .substance, value: "Reviewed with patient: [X] Yes") != nil)
+        #expect(FactChecks.problem(group: .problems, field: .name, value: "PROCEDURES") != nil)
+        #expect(FactChecks.problem(group: .problems, field: .name, value: "lobe") != nil)
+        #expect(FactChecks.problem(group: .medications, field: .name, value: "on Cipro") != nil)
+        #expect(FactChecks.problem(group: .patient, field: .name, value: "Jane Doe Accession #: 44") != nil)
+        #expect(FactChecks.problem(group: .labs, field: .name, value: "Hemoglobin A1c") == nil)
+        #expect(FactChecks.problem(group: .problems, field: .name, value: "Essential hypertension") == nil)
+        #expect(FactChecks.problem(group: .allergies, field: .substance, value: "Sulfa drugs") == nil)
+        #expect(FactChecks.problem(group: .encounters, field: .date, value: "2026-13") != nil)
     }
 
     /// Read by OCR, a word that is no vaccine word, a credential charts do not print, a name cut at
     /// a comma or a section heading read as a substance are held for review; the same from a text
     /// layer (confidence 100) or in known words passes.
     @Test func misreadWordsOnScansNeedReview() {
-        #expect(FactChecks.problem(group: .immunizations, field: "vaccine", value: "Meningococcal MCV40", confidence: 80) != nil)
-        #expect(FactChecks.problem(group: .immunizations, field: "vaccine", value: "RSV, bivalent, adjuvantec", confidence: 80) != nil)
-        #expect(FactChecks.problem(group: .immunizations, field: "vaccine", value: "Meningococcal MCV40", confidence: 100) == nil)
-        #expect(FactChecks.problem(group: .immunizations, field: "vaccine", value: "Td (adult)", confidence: 80) == nil)
-        #expect(FactChecks.problem(group: .immunizations, field: "vaccine", value: "Influenza, high-dose, quadrivalent", confidence: 80) == nil)
-        #expect(FactChecks.problem(group: .encounters, field: "provider", value: "Ilse Vogel, MO", confidence: 80) != nil)
-        #expect(FactChecks.problem(group: .encounters, field: "provider", value: "Ilse Vogel, MD", confidence: 80) == nil)
-        #expect(FactChecks.problem(group: .encounters, field: "provider", value: "Jo Ruiz, PA-C", confidence: 80) == nil)
-        #expect(FactChecks.problem(group: .encounters, field: "provider", value: "Hamid Rostami,") != nil)
-        #expect(FactChecks.problem(group: .allergies, field: "substance", value: "Active and Recent Medications") != nil)
-        #expect(FactChecks.problem(group: .allergies, field: "substance", value: "Iodinated contrast") == nil)
+        #expect(FactChecks.problem(group: .immunizations, field: .vaccine, value: "Meningococcal MCV40", confidence: 80) != nil)
+        #expect(FactChecks.problem(group: .immunizations, field: .vaccine, value: "RSV, bivalent, adjuvantec", confidence: 80) != nil)
+        #expect(FactChecks.problem(group: .immunizations, field: .vaccine, value: "Meningococcal MCV40", confidence: 100) == nil)
+        #expect(FactChecks.problem(group: .immunizations, field: .vaccine, value: "Td (adult)", confidence: 80) == nil)
+        #expect(FactChecks.problem(group: .immunizations, field: .vaccine, value: "Influenza, high-dose, quadrivalent", confidence: 80) == nil)
+        #expect(FactChecks.problem(group: .encounters, field: .provider, value: "Ilse Vogel, MO", confidence: 80) != nil)
+        #expect(FactChecks.problem(group: .encounters, field: .provider, value: "Ilse Vogel, MD", confidence: 80) == nil)
+        #expect(FactChecks.problem(group: .encounters, field: .provider, value: "Jo Ruiz, PA-C", confidence: 80) == nil)
+        #expect(FactChecks.problem(group: .encounters, field: .provider, value: "Hamid Rostami,") != nil)
+        #expect(FactChecks.problem(group: .allergies, field: .substance, value: "Active and Recent Medications") != nil)
+        #expect(FactChecks.problem(group: .allergies, field: .substance, value: "Iodinated contrast") == nil)
     }
 
     /// A letter's sentences, wrapped over lines: the drugs the vocabulary knows are verified,
@@ -117,7 +117,7 @@ func tablePage(_ rows: [[String]], columns: [Double], above: [String] = []) -> P
         let meds = items(facts, .medications)
         #expect(meds.contains { $0["name"] == "allopurinol" && $0["dose"] == "100" && $0["frequency"] == "daily" })
         #expect(meds.contains { $0["name"] == "naproxen" && $0["status"] == "discontinued" })
-        #expect(facts.first { $0.field == "name" && $0.value == "allopurinol" }?.status == .verified)
+        #expect(facts.first { $0.field == .name && $0.value == "allopurinol" }?.status == .verified)
         #expect(items(facts, .allergies).contains { $0["substance"] == "penicillin" && $0["reaction"] == "hives" })
         #expect(Set(items(facts, .problems).compactMap { $0["name"] }) == ["gout", "chronic kidney disease"])
         let labs = items(facts, .labs)

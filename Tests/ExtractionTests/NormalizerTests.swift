@@ -1,5 +1,6 @@
 import ChartModel
 @testable import Extraction
+import Validation
 import Testing
 
 @Suite struct DateNormalizerTests {
@@ -88,7 +89,7 @@ import Testing
 /// The items of `group`, each as its field → value table, in item order.
 func items(_ facts: [ExtractedFact], _ group: FactGroup) -> [[String: String]] {
     var result: [Int: [String: String]] = [:]
-    for fact in facts where fact.group == group { result[fact.item, default: [:]][fact.field] = fact.value }
+    for fact in facts where fact.group == group { result[fact.item, default: [:]][fact.field.rawValue] = fact.value }
     return result.keys.sorted().map { result[$0]! }
 }
 
@@ -126,7 +127,7 @@ func page(_ number: Int, _ lines: [String]) -> PageReading {
         #expect(labs.count == 2)
         #expect(labs.first == ["name": "Sodium", "value": "131", "referenceRange": "136-145", "unit": "mmol/L", "flag": "L", "date": "2026-03-04"])
         #expect(labs.last?["flag"] == "H" && labs.last?["value"] == "6.9")
-        for fact in facts { #expect(fact.bbox != nil || fact.field == "date", "\(fact.group).\(fact.field) is not grounded") }
+        for fact in facts { #expect(fact.bbox != nil || fact.field == .date, "\(fact.group).\(fact.field) is not grounded") }
     }
 
     @Test func readsOtherFacilitiesWordings() {
@@ -156,7 +157,7 @@ func page(_ number: Int, _ lines: [String]) -> PageReading {
 
     @Test func aDroppedDecimalPointNeedsReview() {
         let facts = extractor.extract(pages: [page(1, ["Date of Service: 01/02/2026", "Recent Labs:", "Creatinine 112 mg/dL 0.74-1.35"])])
-        let value = facts.first { $0.group == .labs && $0.field == "value" }
+        let value = facts.first { $0.group == .labs && $0.field == .value }
         #expect(value?.value == "112" && value?.status == .needsReview)
     }
 
@@ -167,7 +168,7 @@ func page(_ number: Int, _ lines: [String]) -> PageReading {
         ])
         let labs = items(facts, .labs)
         #expect(labs.count == 1)
-        #expect(Set(facts.filter { $0.group == .labs && $0.field == "value" }.map(\.page)) == [1, 2])
+        #expect(Set(facts.filter { $0.group == .labs && $0.field == .value }.map(\.page)) == [1, 2])
     }
 
     @Test func theLatestMentionSetsAMedicationsStatus() {
@@ -194,5 +195,28 @@ func page(_ number: Int, _ lines: [String]) -> PageReading {
         #expect(RulesExtractor.misreadLabel("dote") == nil)
         #expect(RulesExtractor.misreadLabel("alterqies") == nil)
         #expect(RulesExtractor.misreadLabel("comments") == nil)
+    }
+}
+
+@Suite struct FactKindTests {
+    /// The typed groups and fields are the chart schema's: every item definition's properties,
+    /// no more and no fewer, so a field the schema adds or renames fails here first.
+    @Test func groupsAndFieldsAreTheSchemasOwn() throws {
+        let definitions = try ChartSchemas.definitions()
+        guard case .object(let document)? = definitions.value(at: "/$defs/document/properties") else {
+            Issue.record("no document definition"); return
+        }
+        #expect(Set(document.keys) == Set(FactGroup.allCases.map(\.rawValue)))
+        var all: Set<FactField> = []
+        for group in FactGroup.allCases {
+            let definition = try #require(ChartSchemas.itemDefinitions[group.rawValue])
+            guard case .object(let properties)? = definitions.value(at: "/$defs/\(definition)/properties") else {
+                Issue.record("no definition \(definition)"); continue
+            }
+            #expect(Set(properties.keys) == Set(group.fields.map(\.rawValue)), "\(group)")
+            all.formUnion(group.fields)
+            if let naming = group.namingField { #expect(group.fields.contains(naming)) }
+        }
+        #expect(all == Set(FactField.allCases))
     }
 }

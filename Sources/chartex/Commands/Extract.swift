@@ -104,7 +104,7 @@ extension Chartex {
                 for entry in try FactPipeline.finish(pass, model: results, mode: mode,
                                                      acceptModelOnly: configuration.hybridAcceptsModelOnly) {
                     let fact = entry.fact
-                    let record = Record(file: file, group: fact.group.rawValue, item: fact.item, field: fact.field, value: fact.value,
+                    let record = Record(file: file, group: fact.group.rawValue, item: fact.item, field: fact.field.rawValue, value: fact.value,
                                         raw: fact.raw, page: fact.page, bbox: fact.bbox, text: fact.sourceText,
                                         confidence: (entry.confidence * 1000).rounded() / 1000, status: fact.status.rawValue,
                                         reviewReason: fact.reviewReason, extractor: entry.extractor, grounded: entry.grounded,
