@@ -44,8 +44,10 @@ case "$command" in
     echo "host all all 127.0.0.0/8 trust" >> "$dir/data/pg_hba.conf"
     options="-p $port -k $dir -c listen_addresses=$listen -c max_connections=200"
     [ "$fast" -eq 1 ] && options="$options -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-    as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -o "$options" -w -t 60 start >/dev/null \
-      || { cat "$dir/server.log" >&2; exit 1; }
+    # pg_ctl's output to a file: the server it starts inherits the descriptors, and a caller that
+    # reads this script's stderr to its end (the tests) would wait for the server to exit.
+    as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -o "$options" -w -t 60 start >"$dir/pg_ctl.log" 2>&1 \
+      || { cat "$dir/pg_ctl.log" "$dir/server.log" >&2; exit 1; }
     as_owner "$bin/createdb" -h "$dir" -p "$port" -U chartex chartex
     echo "$port" > "$dir/port"
     echo "postgres://chartex@$listen:$port/chartex"
