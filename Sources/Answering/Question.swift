@@ -123,6 +123,10 @@ enum QuestionReader {
                       "letter for", "letter to", "refer to", "referring to")
                     || (has("referral", "referred", "referring") && ["who", "whom"].contains(first)) {
             (q.domain, q.attribute) = (.referral, .referredTo)
+        } else if Self.asksForPlace(words) {
+            // "Name of the practice on the record?", "Which hospital…": the place is asked, before
+            // the weak medication cue "on" or a hospital stay's words are weighed.
+            (q.domain, q.attribute) = (.encounter, .facility)
         } else if hasPrefix("allerg") || has("reaction to", "react to", "reaction", "intolerance", "intolerant", "allergen", "allergens",
                                              "nkda", "sensitivity to", "what happens") {
             q.domain = .allergy
@@ -143,16 +147,23 @@ enum QuestionReader {
         } else if entities.contains(where: { $0.domain == .vital }) && !Self.medicationCue(words, padded) {
             q.domain = .vital
         } else if has("principal diagnosis", "admitting diagnosis", "discharge diagnosis", "primary diagnosis", "main diagnosis",
-                      "diagnosis for the", "admission diagnosis", "final diagnosis") {
+                      "diagnosis for the", "admission diagnosis", "final diagnosis")
+                    || (Self.staysStart(padded) || Self.staysEnd(padded) || has("hospital stay", "inpatient stay", "the stay"))
+                        && !entities.contains(where: { [.medication, .lab, .vital, .immunization].contains($0.domain) })
+                        && (first == "why" || has("diagnosis", "admitted for", "hospitalized for", "hospitalised for", "admission for",
+                                                  "reason for admission", "reason for the admission", "reason for hospitalization",
+                                                  "led to")) {
+            // "Why was the patient hospitalized?", "What was the patient admitted for?": the
+            // stay's reason is its principal diagnosis.
             (q.domain, q.attribute) = (.encounter, .diagnosis)
-        } else if has("disposition", "discharged to", "where did the patient go", "sent home") {
+        } else if has("disposition", "discharged to", "where did the patient go", "destination", "discharged home",
+                      "sent home", "where was the patient sent", "where did the patient go", "go after") {
             (q.domain, q.attribute) = (.encounter, .disposition)
         } else if !entities.contains(where: { $0.domain == .medication || $0.domain == .problem }) && !Self.strongMedicationCue(padded)
-                    && has("admitted", "admission", "admit", "discharged", "discharge") {
+                    && (Self.staysStart(padded) || Self.staysEnd(padded)) {
             // "On what date was the patient discharged?": a hospital stay's date, before the
             // weaker medication cues ("on what") are weighed.
-            (q.domain, q.attribute) = (.encounter, has("discharged", "discharge") && !has("admitted", "admission", "admit")
-                ? .discharge : .admission)
+            (q.domain, q.attribute) = (.encounter, Self.staysEnd(padded) && !Self.staysStart(padded) ? .discharge : .admission)
         } else if !entities.contains(where: { $0.domain == .medication }) && !Self.strongMedicationCue(padded)
                     && has("visit", "encounter", "appointment", "date of service", "service date", "seen", "last seen") {
             (q.domain, q.attribute) = (.encounter, .visit)
@@ -169,9 +180,9 @@ enum QuestionReader {
                     || has("problem", "problems", "diagnosis", "diagnoses", "condition", "conditions", "diagnosed", "history of",
                            "suffer", "suffers", "medical history", "comorbidities", "illnesses") {
             q.domain = .problem
-        } else if has("admitted", "admission", "admit") {
+        } else if Self.staysStart(padded) {
             (q.domain, q.attribute) = (.encounter, .admission)
-        } else if has("discharged", "discharge", "released", "sent home") {
+        } else if Self.staysEnd(padded) {
             (q.domain, q.attribute) = (.encounter, .discharge)
         } else if has("provider", "clinician", "physician", "doctor", "seen by", "signed", "attending", "ordered", "nurse practitioner",
                       "who saw", "rendering", "author", "wrote") {
@@ -303,6 +314,43 @@ enum QuestionReader {
         ("daily", ["once daily", "once a day", "every day", "daily", "qd", "each day", "every morning", "in the morning", "qam"]),
         ("PRN", ["as needed", "prn", "when needed", "as required"]),
     ]
+
+    /// Words for the start of a hospital stay: admission, and the plain ways of saying it.
+    static func staysStart(_ padded: String) -> Bool {
+        ["admitted", "admission", "admit", "hospitalized", "hospitalised", "hospitalization", "hospitalisation",
+         "came into the hospital", "come into the hospital", "went into the hospital", "entered the hospital",
+         "stay begin", "stay began", "stay start", "stay started", "stay starts", "stay begins"]
+            .contains { padded.contains(" \($0) ") }
+    }
+
+    /// Words for the end of a hospital stay: discharge, and the plain ways of saying it.
+    static func staysEnd(_ padded: String) -> Bool {
+        ["discharged", "discharge", "released", "sent home", "went home", "go home", "left the hospital", "leave the hospital",
+         "stay end", "stay ended", "stay ends", "stay ending"]
+            .contains { padded.contains(" \($0) ") }
+    }
+
+    /// Nouns for the place a record comes from.
+    static let placeNouns: Set<String> = ["clinic", "facility", "practice", "hospital", "laboratory", "institution", "office",
+                                          "center", "centre", "organization", "organisation"]
+
+    /// Whether the question asks for a place by name: an interrogative or "name of (the)" right
+    /// before a place noun ("which hospital", "name of the practice", "what clinic"), or the noun
+    /// followed by "name" ("clinic name"); not a place noun that qualifies another ("hospital
+    /// stay", "office visit").
+    static func asksForPlace(_ words: [String]) -> Bool {
+        let qualified: Set<String> = ["stay", "course", "admission", "visit", "visits", "day", "days", "discharge", "note"]
+        for (index, word) in words.enumerated() where placeNouns.contains(word) {
+            if index + 1 < words.count, qualified.contains(words[index + 1]) { continue }
+            if index + 1 < words.count, words[index + 1] == "name" { return true }
+            var before = index - 1
+            if before >= 0, ["the", "this", "that"].contains(words[before]) { before -= 1 }
+            guard before >= 0 else { continue }
+            if ["which", "what", "whose"].contains(words[before]) { return true }
+            if words[before] == "of", before >= 1, words[before - 1] == "name" { return true }
+        }
+        return false
+    }
 
     /// Nouns that name medications (verbs like "take" or "on" name them only when nothing else is named).
     static func strongMedicationCue(_ padded: String) -> Bool {

@@ -134,8 +134,11 @@ public struct QuestionAnswerer: Sendable {
 
     // MARK: - Labs and vitals
 
-    /// The LOINC code of a stored test name, or its lowercased name when the vocabulary does not know it.
-    static func labKey(_ name: String) -> String { Vocabulary.lab(name)?.loinc ?? name.lowercased() }
+    /// The LOINC code of a stored test name (of a name OCR misread, "HbAtc", by its shape), or its
+    /// lowercased name when the vocabulary does not know it.
+    static func labKey(_ name: String) -> String {
+        (Vocabulary.lab(name) ?? Vocabulary.labByShape(name))?.loinc ?? name.lowercased()
+    }
 
     func labs(matching entity: Question.Entity) -> [Item] {
         let results = group(.labs).filter { $0.value(.value) != nil }
@@ -514,7 +517,14 @@ public struct QuestionAnswerer: Sendable {
         let askedNames = Set(named.map { $0.surface.lowercased() })
         let askedDiseases = Set(named.flatMap { $0.key.split(separator: ",").map(String.init) })
         var matching = shots.filter { !Self.vaccineNames($0.value(.vaccine)!).names.isDisjoint(with: askedNames) }
-        if matching.isEmpty { matching = shots.filter { askedDiseases.isSubset(of: Self.vaccineNames($0.value(.vaccine)!).diseases) } }
+        if matching.isEmpty {
+            matching = shots.filter { askedDiseases.isSubset(of: Self.vaccineNames($0.value(.vaccine)!).diseases) }
+            // A combination asked by its diseases ("tetanus-diphtheria", Td) is that combination
+            // when the chart has it; a single disease ("a tetanus shot") counts every vaccine that
+            // covers it (a Tdap is one).
+            let exact = matching.filter { Self.vaccineNames($0.value(.vaccine)!).diseases == askedDiseases }
+            if askedDiseases.count >= 2, !exact.isEmpty { matching = exact }
+        }
         let what = named.map(\.surface).joined(separator: " ")
         guard let chosen = pick(matching, q.time) else {
             if q.form == .yesNo || q.form == .count, !shots.isEmpty {

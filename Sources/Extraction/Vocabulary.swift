@@ -54,6 +54,35 @@ public enum Vocabulary {
         return labs[key] ?? labs[key.replacingOccurrences(of: #"\s*\([^)]*\)$"#, with: "", options: .regularExpression)]
     }
 
+    /// The lab a name read by OCR stands for when it is not in the vocabulary as read but one
+    /// vocabulary name has its shape once OCR's usual confusions are undone (1/l/I/t/|, 0/O,
+    /// 5/S: "HbAtc" is HbA1c). Nil when no name, or more than one, has that shape, or the name is
+    /// shorter than four characters. For finding a fact, not for verifying one: the name stays
+    /// as read and FactChecks still sends an unknown OCR'd name to review.
+    public static func labByShape(_ name: String) -> (loinc: String, component: String)? {
+        let key = shape(name)
+        guard key.count >= 4, let candidates = labShapes[key], Set(candidates.map(\.loinc)).count == 1 else { return nil }
+        return candidates.first
+    }
+
+    static func shape(_ name: String) -> String {
+        String(name.lowercased().compactMap { character -> Character? in
+            switch character {
+            case "1", "l", "i", "t", "|", "!": "1"
+            case "0", "o": "0"
+            case "5", "s": "5"
+            case " ", ":", ";", ",", ".": nil
+            default: character
+            }
+        })
+    }
+
+    static let labShapes: [String: [(loinc: String, component: String)]] = {
+        var shapes: [String: [(loinc: String, component: String)]] = [:]
+        for (alias, lab) in labs { shapes[shape(alias), default: []].append(lab) }
+        return shapes
+    }()
+
     /// Vaccines by the names records print and people say ("Tdap", "shingles", "flu"): the
     /// diseases each protects against.
     public static let vaccines: [String: Set<String>] = load("vaccines").mapValues {

@@ -57,7 +57,8 @@ func fact(_ doc: Int64, _ date: String, _ group: String, _ item: Int, _ field: S
         }
         add("encounters", 0, [("type", "admission"), ("date", "2026-03-01"), ("endDate", "2026-03-04"),
                               ("diagnosis", "Community-acquired pneumonia"), ("specialty", "cardiology"),
-                              ("reason", "exertional chest pressure")])
+                              ("reason", "exertional chest pressure"), ("facility", "Example General Hospital"),
+                              ("disposition", "Skilled nursing facility")])
         add("labs", 0, [("name", "Glucose"), ("value", "182"), ("unit", "mg/dL"), ("referenceRange", "70-99"), ("date", "2026-03-02")])
         add("labs", 1, [("name", "Potassium"), ("value", "3.9"), ("unit", "mmol/L"), ("referenceRange", "3.5-5.1"), ("date", "2026-03-02")])
         add("medications", 0, [("name", "Metformin"), ("dose", "500"), ("unit", "mg"), ("frequency", "BID"), ("status", "active")])
@@ -66,6 +67,7 @@ func fact(_ doc: Int64, _ date: String, _ group: String, _ item: Int, _ field: S
         add("immunizations", 0, [("vaccine", "COVID-19, mRNA, LNP-S, PF"), ("date", "2021-04-01")])
         add("immunizations", 1, [("vaccine", "COVID-19 mRNA bivalent"), ("date", "2022-10-12")])
         add("immunizations", 2, [("vaccine", "Tdap"), ("date", "2020-06-02")])
+        add("immunizations", 3, [("vaccine", "Td (adult)"), ("date", "2015-05-05")])
         add("problems", 0, [("name", "Essential hypertension"), ("status", "active")])
         add("patient", 0, [("name", "Ada Q. Example"), ("birthDate", "1969-07-20")])
         add("allergies", 0, [("substance", "moderate)")])
@@ -90,6 +92,14 @@ func fact(_ doc: Int64, _ date: String, _ group: String, _ item: Int, _ field: S
         ("What is the K?", "3.9 mmol/L"),
         ("Which results were flagged high?", "Glucose 182"),
         ("How old is the patient?", "56 years old on 2026-03-04"),
+        // A hospital stay in plain words; a place asked by name; a combination vaccine by its diseases.
+        ("Which day did the hospital stay end?", "2026-03-04"),
+        ("When did she leave the hospital?", "2026-03-04"),
+        ("Why was she hospitalized?", "Community-acquired pneumonia"),
+        ("Discharge destination?", "Skilled nursing facility"),
+        ("Name of the practice on the record?", "Example General Hospital"),
+        ("Which hospital was she admitted to?", "Example General Hospital"),
+        ("When was the tetanus-diphtheria shot given?", "2015-05-05"),
     ])
     func intentsAndForms(question: String, expected: String) {
         let answer = answerer.answer(question)

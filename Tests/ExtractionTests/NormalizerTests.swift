@@ -220,3 +220,13 @@ func page(_ number: Int, _ lines: [String]) -> PageReading {
         #expect(all == Set(FactField.allCases))
     }
 }
+
+@Suite struct LabShapeTests {
+    /// A lab name OCR misread is found by its shape, only when one vocabulary test has it.
+    @Test func misreadLabNamesAreFoundByTheirShape() {
+        #expect(Vocabulary.labByShape("HbAtc")?.loinc == "4548-4")
+        #expect(Vocabulary.labByShape("Creatinlne")?.loinc == Vocabulary.lab("Creatinine")?.loinc)
+        #expect(Vocabulary.labByShape("Xylophone") == nil)
+        #expect(Vocabulary.labByShape("Na") == nil, "too short to tell")
+    }
+}

@@ -16,7 +16,11 @@ documents of the held-out families (5-6) with the held-out templates, which shar
 the dev ones (other verbs, word orders, everyday names). Tune `ask` on dev only; held-out is only
 reported.
 
-Usage: make_questions.py --corpus DIR [--out DIR/questions.jsonl] [--per-document N]
+A third pool, FRESH, was written later in one sitting before the ask changes of that day, and is
+asked of every document with --wordings fresh: measured before and after those changes, never
+tuned on (its figures are the least fitted ones).
+
+Usage: make_questions.py --corpus DIR [--out DIR/questions.jsonl] [--per-document N] [--wordings split|fresh]
 """
 import argparse
 import glob
@@ -190,6 +194,59 @@ T = {
 }
 
 
+# MARK: - A third wording pool, "fresh": written in one sitting (2026-12-07) before the ask changes
+# of that day and measured before and after them, never tuned on. Asked of every document (dev and
+# held-out families) with --wordings fresh.
+
+FRESH = {
+    "dob": ["Patient's DOB is?", "What birthday is listed for the patient?", "Date this patient was born?"],
+    "mrn": ["What's the MRN on this chart?", "Find the medical record #.", "Which MRN does this record carry?"],
+    "sex": ["Patient sex?", "Is the patient recorded as female or male?", "What gender is on the chart?"],
+    "visit-date": ["What day was the patient seen?", "Date of this visit?", "When did the patient come in?"],
+    "provider": ["Who saw the patient?", "Which doctor wrote this note?", "Name of the treating physician?"],
+    "facility": ["What clinic is on the letterhead?", "Which facility is this record from?", "Name of the clinic?"],
+    "lab-value": ["What did the {x} come back at?", "Most recent {x}?", "What was the patient's {x}?"],
+    "lab-flag": ["Is the {x} normal?", "Was the {x} flagged abnormal?", "Was the {x} high?"],
+    "lab-date": ["What date is the {x} from?", "When was the {x} done?", "When did they draw the {x}?"],
+    "lab-done": ["Do we have a {x} on the chart?", "Has a {x} been done?", "Was the {x} checked?"],
+    "lab-absent": ["What did the {x} come back at?", "Most recent {x}?", "What was the patient's {x}?"],
+    "labs-abnormal": ["Any abnormal lab values?", "Which results are outside the reference range?", "List flagged labs."],
+    "meds-active": ["What is the patient currently taking?", "Active meds?", "Which medications are active?"],
+    "meds-count": ["How many meds are active?", "How many medicines are on the list?", "Number of current medications?"],
+    "med-dose": ["What is the patient's {x} dosage?", "What dose is the {x}?", "{x}: how many mg?"],
+    "med-frequency": ["How many times a day is {x} taken?", "{x} is taken how often?", "What is the dosing frequency for {x}?"],
+    "med-route": ["Is {x} taken by mouth?", "What route is {x}?", "How is {x} administered?"],
+    "med-taking": ["Is {x} on the current med list?", "Is the patient currently on {x}?", "Still taking {x}?"],
+    "meds-stopped": ["Were any medications stopped?", "Which meds were discontinued?", "List the discontinued medications."],
+    "meds-by-frequency": ["List the meds taken {x}.", "Which medicines are {x}?", "What is dosed {x}?"],
+    "allergy-yes": ["Any {x} allergy?", "Is there a documented allergy to {x}?", "Is {x} an allergy for this patient?"],
+    "allergy-no": ["Any {x} allergy?", "Is there a documented allergy to {x}?", "Is {x} an allergy for this patient?"],
+    "allergy-reaction": ["How does the patient react to {x}?", "What was the reaction to {x}?", "What does {x} do to the patient?"],
+    "allergies": ["Known allergies?", "What allergies does the patient have?", "List all allergies."],
+    "problem-yes": ["Is {x} listed as a problem?", "Does the chart mention {x}?", "Is the patient known to have {x}?"],
+    "problem-no": ["Is {x} listed as a problem?", "Does the chart mention {x}?", "Is the patient known to have {x}?"],
+    "problems": ["What is on the problem list?", "Active problems?", "List the patient's conditions."],
+    "problems-count": ["How many conditions are listed?", "Number of problems on the list?", "How many diagnoses does the patient have?"],
+    "vital-bp": ["BP reading?", "What was the patient's BP?", "Blood pressure at the visit?"],
+    "vital-hr": ["HR?", "What was the pulse rate?", "Heart rate recorded?"],
+    "vital-weight": ["What did the patient weigh?", "Recorded weight?", "Patient's weight at the visit?"],
+    "vital-temp": ["Body temperature?", "What was the patient's temp?", "Temperature at the visit?"],
+    "vital-spo2": ["Sat?", "What was the pulse ox?", "Oxygen sat recorded?"],
+    "vaccine-date": ["When was the {x} given?", "Date the {x} was administered?", "What day did the patient receive the {x}?"],
+    "vaccine-yes": ["Did the patient get the {x}?", "Is the {x} on the immunization record?", "Has the {x} been given?"],
+    "vaccine-no": ["Did the patient get the {x}?", "Is the {x} on the immunization record?", "Has the {x} been given?"],
+    "vaccine-count": ["How many {x} shots has the patient received?", "How many {x} doses are documented?", "Count the {x} doses."],
+    "vaccines": ["What shots has the patient had?", "List the vaccines given.", "Which immunizations are recorded?"],
+    "specialty": ["What kind of specialist is the referral for?", "Referred to which specialty?", "Which department is the patient sent to?"],
+    "reason": ["Why was the referral made?", "What is the patient being referred for?", "What's the referral reason?"],
+    "admit-date": ["When did the patient come into the hospital?", "What date was the patient hospitalized?", "When was the admission?"],
+    "discharge-date": ["When did the patient go home from the hospital?", "What day was discharge?", "When was the patient released from the hospital?"],
+    "principal-dx": ["Why was the patient hospitalized?", "What was the admitting diagnosis?", "What was the patient admitted for?"],
+    "disposition": ["Where did the patient go when discharged?", "Was the patient discharged home?", "Discharge disposition?"],
+    "referred-to": ["Which physician is the referral addressed to?", "Who is the letter to?", "Who should see the patient for the referral?"],
+}
+
+
 def lab_key(name):
     return PRINTED_TO_KEY.get(name.lower())
 
@@ -351,10 +408,14 @@ def questions_for(doc, rng):
 
 
 def main():
+    assert set(FRESH) == set(T), "every template has fresh wordings"
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--corpus", required=True)
     ap.add_argument("--out")
     ap.add_argument("--per-document", type=int, default=8, help="questions drawn per document (at most)")
+    ap.add_argument("--wordings", choices=["split", "fresh"], default="split",
+                    help="split: dev templates for dev families, held-out templates for held-out ones; "
+                         "fresh: the FRESH pool for every document (never tuned on)")
     a = ap.parse_args()
     out_path = a.out or os.path.join(a.corpus, "questions.jsonl")
     lines = []
@@ -372,7 +433,8 @@ def main():
             (rest if c[0] in seen else first).append(c)
             seen.add(c[0])
         for key, x, kind, gold, exclude in (first + rest)[:a.per_document]:
-            wording = rng.choice(T[key][1 if held else 0])
+            pool = FRESH[key] if a.wordings == "fresh" else T[key][1 if held else 0]
+            wording = rng.choice(pool)
             question = wording.replace("{x}", x) if x else wording
             question = question[0].upper() + question[1:]
             lines.append({"document": doc["file"], "question": question, "kind": kind, "intent": key, "gold": gold,
