@@ -275,13 +275,16 @@ public struct QuestionAnswerer: Sendable {
 
     // MARK: - Medications
 
-    /// The generic a stored drug name stands for (its first words when the name carries a form or salt).
+    /// The generic a stored drug name stands for (its first words when the name carries a form or
+    /// salt; a name OCR misread by its shape).
     static func generic(_ name: String) -> String {
         if let g = Vocabulary.drug(name) { return g }
         let words = name.lowercased().split(separator: " ")
         for n in stride(from: words.count - 1, through: 1, by: -1) {
             if let g = Vocabulary.drug(words.prefix(n).joined(separator: " ")) { return g }
         }
+        // A name OCR misread ("Lisinoprit"), whole or by its first word.
+        if let g = Vocabulary.drugByShape(name) ?? words.first.flatMap({ Vocabulary.drugByShape(String($0)) }) { return g }
         return name.lowercased()
     }
 

@@ -65,6 +65,21 @@ public enum Vocabulary {
         return candidates.first
     }
 
+    /// The generic a drug name read by OCR stands for, by its shape as `labByShape` reads it
+    /// ("Lisinoprit" is lisinopril): only when every vocabulary name of that shape is the same
+    /// generic, and the name has five characters or more. For finding, not verifying.
+    public static func drugByShape(_ name: String) -> String? {
+        let key = shape(name.trimmingCharacters(in: .punctuationCharacters.union(.whitespaces)))
+        guard key.count >= 5, let generics = drugShapes[key], generics.count == 1 else { return nil }
+        return generics.first
+    }
+
+    static let drugShapes: [String: Set<String>] = {
+        var shapes: [String: Set<String>] = [:]
+        for (name, generic) in drugs { shapes[shape(name), default: []].insert(generic) }
+        return shapes
+    }()
+
     static func shape(_ name: String) -> String {
         String(name.lowercased().compactMap { character -> Character? in
             switch character {

@@ -228,5 +228,7 @@ func page(_ number: Int, _ lines: [String]) -> PageReading {
         #expect(Vocabulary.labByShape("Creatinlne")?.loinc == Vocabulary.lab("Creatinine")?.loinc)
         #expect(Vocabulary.labByShape("Xylophone") == nil)
         #expect(Vocabulary.labByShape("Na") == nil, "too short to tell")
+        #expect(Vocabulary.drugByShape("Lisinoprit") == Vocabulary.drug("lisinopril"))
+        #expect(Vocabulary.drugByShape("Metforrnin") == nil, "rn for m is not among the confusions")
     }
 }
