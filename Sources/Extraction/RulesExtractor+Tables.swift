@@ -119,6 +119,12 @@ extension RulesExtractor {
             valueText = "\(match.1).\(match.2)"
             misread = "read as \"\(first.text)\": the decimal point is a guess"
         }
+        // A flag printed or read against its value ("2.2H", "45L"): the number and its flag.
+        var attachedFlag: String?
+        if !Self.isValue(valueText), let match = valueText.firstMatch(of: /^([<>]?\d{1,5}(?:\.\d{1,4})?)(HH|LL|H|L)$/) {
+            valueText = String(match.1)
+            attachedFlag = String(match.2)
+        }
         guard Self.isValue(valueText) else { return }
         let item = builder.newItem(.labs)
         builder.add(.labs, item, .name, raw: name, value: name, line: line, words: Self.range(of: nameWords, in: words))
@@ -152,7 +158,9 @@ extension RulesExtractor {
                         review: repaired == rangeText ? nil : "read as \"\(rangeText)\": a comma taken for a decimal point")
         }
         let flagWords = cell(.flag).isEmpty ? Array(valueWords.dropFirst()) : cell(.flag)
-        if let flag = flagWords.lazy.compactMap({ ValueNormalizer.flag($0.text) }).first {
+        if let attachedFlag, let flag = ValueNormalizer.flag(attachedFlag) {
+            builder.add(.labs, item, .flag, raw: attachedFlag, value: flag, line: line, words: Self.range(of: [first], in: words))
+        } else if let flag = flagWords.lazy.compactMap({ ValueNormalizer.flag($0.text) }).first {
             builder.add(.labs, item, .flag, raw: flag, value: flag, line: line, words: Self.range(of: flagWords, in: words))
         } else if let number, let reference, let derived = reference.flag(for: number) {
             builder.add(.labs, item, .flag, raw: derived, value: derived, line: line, words: Self.range(of: rangeWords, in: words))

@@ -139,7 +139,14 @@ public struct RulesExtractor: Sendable {
         var pageTypes: [Int: (type: String, text: String, box: BoundingBox, page: Int)] = [:]
         var inferredTypes = Set<Int>()
         let running = RunningLines.find(in: pages.map { (height: $0.height, lines: $0.isBlank ? [] : $0.lines) })
-        for (pageIndex, page) in pages.enumerated() where !page.isBlank {
+        // A table that ended its page, read as its kind: its rows may go on at the top of the
+        // next page without the header row.
+        var openTable: Table?
+        for (pageIndex, page) in pages.enumerated() {
+            if page.isBlank {
+                openTable = nil
+                continue
+            }
             var section = Section.none
             // The document's date (a lab report's collection date, a note's visit date) holds
             // on its later pages until a page prints its own.
@@ -151,6 +158,7 @@ public struct RulesExtractor: Sendable {
                 // records sent, not a patient's field: the page gives no facts.
                 if title.type == "fax-cover" {
                     documentType = nil
+                    openTable = nil
                     continue
                 }
                 documentType = (title.type, top[title.line].text, top[title.line].bbox, page.number)
@@ -158,11 +166,31 @@ public struct RulesExtractor: Sendable {
                 // the last document's date is not this one's, even when this one's date cannot
                 // be read (a packet whose next report's header OCR lost).
                 let pageNumber = page.text.firstMatch(of: /(?i)page\s+(\d+)\s+of\s+\d+/).flatMap { Int($0.1) }
-                if (pageNumber ?? 1) == 1 { context.encounterDate = nil }
+                if (pageNumber ?? 1) == 1 {
+                    context.encounterDate = nil
+                    openTable = nil
+                }
             }
             defer { carried = context.encounterDate }
             let lineWords = page.lines.map { Array(page.words[$0.words]) }
-            let found = TableFinder.tables(in: lineWords, isHeading: { Self.heading($0) != nil })
+            var found = TableFinder.tables(in: lineWords, isHeading: { Self.heading($0) != nil })
+            // Rows continued from the last page's table, up to the first table of this page's own.
+            if let open = openTable,
+               let continued = TableFinder.continuation(of: open, in: Array(lineWords[..<(found.map(\.headerLine).min() ?? lineWords.count)]),
+                                                        skip: running[pageIndex], isHeading: { Self.heading($0) != nil }) {
+                found.insert(continued, at: 0)
+            }
+            openTable = nil
+            var lastRead: (table: Table, end: Int)?
+            defer {
+                // The last table read stays open when nothing but running lines or a "continued"
+                // note follows it on its page.
+                if let last = lastRead, (last.end + 1..<page.lines.count).allSatisfy({ i in
+                    running[pageIndex].contains(i) || TableFinder.isContinuedNote(page.lines[i].text)
+                }) {
+                    openTable = last.table
+                }
+            }
             let tables = Dictionary(found.map { ($0.headerLine, $0) }, uniquingKeysWith: { first, _ in first })
             if documentType == nil, let inferred = Self.inferredType(page, tables: found) {
                 documentType = (inferred.type, inferred.line.text, inferred.line.bbox, page.number)
@@ -207,6 +235,9 @@ public struct RulesExtractor: Sendable {
                     readTable(table, kind: kind, words: lineWords, page: page.number, stopped: section == .stoppedMedications,
                               context: &context, into: &builder)
                     tableLines.formUnion(table.lines)
+                    var read = table
+                    read.kind = kind
+                    lastRead = (read, table.lines.max() ?? index)
                     continue
                 }
                 if context.facility == nil, index < 4,

@@ -132,33 +132,8 @@ public enum TableFinder {
         }
         let height = words.map(\.bbox.height).sorted()[words.count / 2]
         let right = max(words.last!.bbox.x1, columns.last!.x0 + height * 6)
-        // Rows.
-        var rows: [Table.Row] = []
-        var subheadings: [Int] = []
-        var previousBottom = BoundingBox.union(words.map(\.bbox))!.y1
-        var next = index + 1
-        while next < lines.count {
-            let line = lines[next]
-            guard let box = BoundingBox.union(line.map(\.bbox)) else { break }
-            if box.y0 - previousBottom > height * 3.2 { break }
-            let text = line.map(\.text).joined(separator: " ")
-            // A heading or a "Label:" line ("Comments:", "Next due:") ends the table.
-            if isHeading(text) || line.prefix(3).contains(where: { $0.text.hasSuffix(":") }) { break }
-            let assigned = assign(line, to: columns, height: height)
-            let filled = assigned.filter { !$0.isEmpty }.count
-            if filled >= 2 || (filled == 1 && !assigned[0].isEmpty && columns.count <= 2) {
-                // A paragraph is one run of words across the table, not cells.
-                if cells(of: line).count == 1, box.width > (right - columns[0].x0) * 0.75, line.count > 6 { break }
-                rows.append(Table.Row(line: next, cells: assigned))
-            } else if !text.contains(where: \.isNumber), line.count <= 4, rows.count < 60 {
-                subheadings.append(next)
-            } else {
-                break
-            }
-            previousBottom = box.y1
-            next += 1
-        }
-        while let last = subheadings.last, last > (rows.last?.line ?? index) { subheadings.removeLast() }
+        let (rows, subheadings) = rows(from: index + 1, under: columns, in: lines, height: height, right: right,
+                                       top: BoundingBox.union(words.map(\.bbox))!.y1, isHeading: isHeading)
         guard rows.count >= 1 else { return nil }
         // Type the columns the header did not name by their content.
         for c in columns.indices where !columns[c].roleFromHeader {
@@ -189,6 +164,91 @@ public enum TableFinder {
         guard columns.contains(where: { $0.role == .name }) else { return nil }
         return Table(kind: kind(of: columns, known: known.compactMap { $0?.1 }), headerLine: index, columns: columns,
                      rows: rows, subheadings: subheadings)
+    }
+
+    /// Rows that go on from `previous` (a table that ended the page before) at the top of this
+    /// page, which does not print the header row again.
+    ///
+    /// Before the rows may come the page's running lines (`skip`), "label: value" lines (the
+    /// patient named again) and a "continued" note; the first other line must not be a header
+    /// row of its own or a heading. The rows are the lines that fall into at least two of the
+    /// previous table's columns, read as under its header, and the cells of its typed columns
+    /// (value, unit, range, date, dose) must mostly hold what those columns held: text that only
+    /// happens to line up is not a continuation.
+    public static func continuation(of previous: Table, in lines: [[Word]], skip: Set<Int>,
+                                    isHeading: (String) -> Bool = { _ in false }) -> Table? {
+        var start = 0
+        while start < lines.count {
+            let line = lines[start]
+            let text = line.map(\.text).joined(separator: " ")
+            guard skip.contains(start) || line.isEmpty || line.prefix(3).contains(where: { $0.text.hasSuffix(":") })
+                    || isContinuedNote(text) else { break }
+            start += 1
+        }
+        guard start < lines.count, let first = lines[start].first, let firstBox = BoundingBox.union(lines[start].map(\.bbox)),
+              !isHeading(lines[start].map(\.text).joined(separator: " ")),
+              table(at: start, in: lines, isHeading: isHeading) == nil else { return nil }
+        let height = lines[start].map(\.bbox.height).sorted()[lines[start].count / 2]
+        // Nothing of the first row lies left of the table.
+        guard first.bbox.x0 >= previous.columns[0].x0 - height * 1.5 else { return nil }
+        let right = max(lines[start].last!.bbox.x1, previous.columns.last!.x0 + height * 6)
+        let (rows, subheadings) = rows(from: start, under: previous.columns, in: lines, height: height, right: right,
+                                       top: firstBox.y0, isHeading: isHeading)
+        guard let firstRow = rows.first, firstRow.line == start else { return nil }
+        // The typed columns' cells hold what the columns held on the page before.
+        let typed: Set<ColumnRole> = [.value, .unit, .range, .date, .dose]
+        var agree = 0, total = 0
+        for row in rows {
+            for (c, column) in previous.columns.enumerated() where typed.contains(column.role) && !row.cells[c].isEmpty {
+                let text = row.cells[c].map { lines[row.line][$0].text }.joined(separator: " ")
+                total += 1
+                if cellType(text) == column.role { agree += 1 }
+            }
+        }
+        // (three in five, as a column is typed by its content)
+        guard total >= max(2, rows.count), agree * 5 >= total * 3 else { return nil }
+        return Table(kind: previous.kind, headerLine: firstRow.line, columns: previous.columns, rows: rows,
+                     subheadings: subheadings)
+    }
+
+    /// A short note that a table or section goes on: "(continued)", "Results, cont'd".
+    public static func isContinuedNote(_ text: String) -> Bool {
+        let lower = text.lowercased()
+        return lower.split(separator: " ").count <= 8
+            && (lower.contains("continued") || lower.contains("cont'd") || lower.contains("(cont"))
+    }
+
+    /// The rows under a table's columns from line `start` on, and the sub-headings between them
+    /// (see the type's comment for where a table ends). `top` is the bottom of what lies above.
+    static func rows(from start: Int, under columns: [Table.Column], in lines: [[Word]], height: Double, right: Double,
+                     top: Double, isHeading: (String) -> Bool) -> (rows: [Table.Row], subheadings: [Int]) {
+        var rows: [Table.Row] = []
+        var subheadings: [Int] = []
+        var previousBottom = top
+        var next = start
+        while next < lines.count {
+            let line = lines[next]
+            guard let box = BoundingBox.union(line.map(\.bbox)) else { break }
+            if box.y0 - previousBottom > height * 3.2 { break }
+            let text = line.map(\.text).joined(separator: " ")
+            // A heading or a "Label:" line ("Comments:", "Next due:") ends the table.
+            if isHeading(text) || line.prefix(3).contains(where: { $0.text.hasSuffix(":") }) { break }
+            let assigned = assign(line, to: columns, height: height)
+            let filled = assigned.filter { !$0.isEmpty }.count
+            if filled >= 2 || (filled == 1 && !assigned[0].isEmpty && columns.count <= 2) {
+                // A paragraph is one run of words across the table, not cells.
+                if cells(of: line).count == 1, box.width > (right - columns[0].x0) * 0.75, line.count > 6 { break }
+                rows.append(Table.Row(line: next, cells: assigned))
+            } else if !text.contains(where: \.isNumber), line.count <= 4, rows.count < 60 {
+                subheadings.append(next)
+            } else {
+                break
+            }
+            previousBottom = box.y1
+            next += 1
+        }
+        while let last = subheadings.last, last > (rows.last?.line ?? start - 1) { subheadings.removeLast() }
+        return (rows, subheadings)
     }
 
     /// The words of `line` in each column: a cell belongs to the last column starting at or

@@ -47,6 +47,59 @@ func tablePage(_ rows: [[String]], columns: [Double], above: [String] = []) -> P
                                "date": "2026-03-04"])
     }
 
+    /// A table whose rows go on at the top of the next page without the header row (after the
+    /// patient named again); text that only lines up with its columns is not taken for rows.
+    @Test func rowsContinuedOnTheNextPageWithoutTheirHeader() {
+        let columns: [Double] = [40, 200, 280, 360]
+        let first = tablePage([
+            ["Test", "Result", "Units", "Reference Range"],
+            ["Sodium", "139", "mmol/L", "134-144"],
+            ["Potassium", "5.6", "mmol/L", "3.5-5.2"],
+        ], columns: columns, above: ["Collected: 03/04/2026"])
+        var second = tablePage([
+            ["Creatinine", "1.42", "mg/dL", "0.57-1.00"],
+            ["Glucose", "92", "mg/dL", "70-99"],
+        ], columns: columns, above: ["Patient: Doe, Jane"])
+        second.number = 2
+        let labs = items(extractor.extract(pages: [first, second]), .labs)
+        #expect(labs.map { $0["name"] } == ["Sodium", "Potassium", "Creatinine", "Glucose"])
+        #expect(labs.count == 4 && labs[2] == ["name": "Creatinine", "value": "1.42", "unit": "mg/dL",
+                                               "referenceRange": "0.57-1.00", "flag": "H", "date": "2026-03-04"])
+        var prose = tablePage([
+            ["Follow up", "in two", "weeks with", "the clinic"],
+            ["Call the", "office if", "symptoms", "return"],
+        ], columns: columns)
+        prose.number = 2
+        #expect(items(extractor.extract(pages: [first, prose]), .labs).count == 2)
+        // A table that does not end its page is not continued. (Rows with the value first, which
+        // no line reader takes for a lab, so only a continuation could read them.)
+        let valueFirst: [Double] = [40, 100, 240, 320]
+        func labPage(_ rows: [[String]], note: String?, number: Int) -> PageReading {
+            var page = tablePage(rows + (note.map { [[$0]] } ?? []), columns: valueFirst)
+            page.number = number
+            return page
+        }
+        let open = labPage([["Result", "Test", "Units", "Reference Range"], ["139", "Sodium", "mmol/L", "134-144"]],
+                           note: nil, number: 1)
+        let closed = labPage([["Result", "Test", "Units", "Reference Range"], ["139", "Sodium", "mmol/L", "134-144"]],
+                             note: "Results were reviewed with the patient at the visit today.", number: 1)
+        let rest = labPage([["1.42", "Creatinine", "mg/dL", "0.57-1.00"], ["92", "Glucose", "mg/dL", "70-99"]], note: nil, number: 2)
+        #expect(items(extractor.extract(pages: [open, rest]), .labs).map { $0["name"] } == ["Sodium", "Creatinine", "Glucose"])
+        #expect(items(extractor.extract(pages: [closed, rest]), .labs).map { $0["name"] } == ["Sodium"])
+    }
+
+    /// OCR drops the space between a result and its flag ("2.2H"): the number and the flag.
+    @Test func aFlagReadAgainstItsValue() {
+        let page = tablePage([
+            ["Test", "Result", "Reference Range"],
+            ["INR", "2.2H", "0.9-1.2"],
+            ["eGFR", "45L", ">59"],
+        ], columns: [40, 200, 300], above: ["Collected: 03/04/2026"])
+        let labs = items(extractor.extract(pages: [page]), .labs)
+        #expect(labs.map { $0["value"] } == ["2.2", "45"])
+        #expect(labs.map { $0["flag"] } == ["H", "L"])
+    }
+
     /// A vaccine list with the date first and no header word chartex knows.
     @Test func aListWithTheDateFirstIsReadByColumn() {
         let page = tablePage([

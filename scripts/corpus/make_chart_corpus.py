@@ -8,6 +8,8 @@ letter, discharge summary), six layout families each, and packets: several docum
 labels and their spelling, a label grid of one to three columns, the date format, the letterhead,
 the table's column order and header words, ruled, dashed or unruled tables, the section
 headings, how a flag or a stopped drug is shown, and whether facts sit in tables, lists or prose.
+Two-page lab reports go on without the header row on their second page (a dev family straight
+after the running header, a held-out family after the patient named again).
 Families 1-4 of each type are `dev`, families 5-6 are `heldout`: they use wordings, column orders
 and formats that no dev family uses. Only dev is for tuning; held-out is only reported.
 
@@ -197,11 +199,12 @@ FAMILIES = {
         dict(labels="C", grid=3, date="dmy", table="dashed", cols=["name", "value", "range", "unit"],
              words="C", names=0, font=("Sans", 9.0), letterhead="center", flag_in_value=True),
         dict(labels="D", grid=2, date="long", table="ruled", cols=["name", "range", "value", "flag", "unit"],
-             words="D", names=1, font=("Mono", 8.5), letterhead="left", pages=2),
+             words="D", names=1, font=("Mono", 8.5), letterhead="left", pages=2, continued="bare"),
         dict(labels="E", grid=3, date="short", table="dashed", cols=["name", "unit", "value", "flag", "range"],
              words="E", names=0, font=("Arial", 9.5), letterhead="right"),
         dict(labels="F", grid=1, date="dmon", table="unruled", cols=["name", "range", "unit", "value"],
-             words="F", names=1, font=("Times", 10.0), letterhead="center", flag_in_value=True, pages=2),
+             words="F", names=1, font=("Times", 10.0), letterhead="center", flag_in_value=True, pages=2,
+             continued="patient"),
     ],
     "medication-list": [
         dict(labels="A", grid=2, date="us", layout="table", cols=["name", "dose", "route", "frequency", "status"],
@@ -340,17 +343,35 @@ class LPage(gen.Page):
     def cells(self, header, rows, widths, style, size=None):
         """A table of rows of cells; style ruled, dashed or unruled (one rule under the header)."""
         size = size or self.size - 0.5
-        if style == "ruled":
+        bare = not any(header)  # rows continued from the last page, without the header row
+        if style == "ruled" and not bare:
             self.table(header, rows, widths, ruled=True, size=size)
             return
         xs = [self.margin]
         for w in widths:
             xs.append(xs[-1] + w)
-        self.line([(xs[c] + 3, h) for c, h in enumerate(header) if h], font=self.bold(), size=size)
-        if style == "dashed":
-            self.dashed(self.margin, xs[-1])
-        else:
-            self.rule(0.6)
+        if style == "ruled":
+            pad = 3.5
+            row_h = size + 2 * pad + 2
+            top = y = self.y
+            for row in rows:
+                self.ops.append(("rule", xs[0], y, xs[-1], y, 0.7))
+                for c, cell in enumerate(row):
+                    if cell:
+                        self.ops.append(("text", xs[c] + pad, y + pad + size, cell, self.font, size))
+                self.lines.append(" ".join(c for c in row if c))
+                y += row_h
+            self.ops.append(("rule", xs[0], y, xs[-1], y, 0.7))
+            for x in xs:
+                self.ops.append(("rule", x, top, x, y, 0.7))
+            self.y = y + 8
+            return
+        if not bare:
+            self.line([(xs[c] + 3, h) for c, h in enumerate(header) if h], font=self.bold(), size=size)
+            if style == "dashed":
+                self.dashed(self.margin, xs[-1])
+            else:
+                self.rule(0.6)
         for row in rows:
             self.line([(xs[c] + 3, cell) for c, cell in enumerate(row) if cell], size=size)
         if style == "dashed":
@@ -522,7 +543,14 @@ def lab_report(rng, f):
                     ("Ordering Provider:" if f["labels"] in "ACE" else "Ordered By:",
                      f"{ch.clinician}, {ch.credential}")], f["grid"] if f["grid"] > 1 else 1)
             p.space(6)
-        p.cells([words[c] for c in cols], rows[start:start + per_page], [widths[c] for c in cols], f["table"])
+        header = [words[c] for c in cols]
+        if start > 0 and f.get("continued") == "patient":
+            # the next page names the patient again, then the rows go on without the header row
+            p.line([(p.margin, f"Patient: {ch.last}, {ch.first}"), (p.margin + 260, f"MRN: {ch.mrn}")])
+            p.space(4)
+        if start > 0 and f.get("continued"):
+            header = ["" for _ in cols]
+        p.cells(header, rows[start:start + per_page], [widths[c] for c in cols], f["table"])
         if start + per_page >= len(rows):
             p.paragraph("Results reviewed electronically. Values outside the reference range are flagged.")
     ch.footers("Laboratory Report")
