@@ -291,8 +291,14 @@ extension RulesExtractor {
             name = words[known...].joined(separator: " ").trimmingCharacters(in: .punctuationCharacters)
             guard name.count >= 2, name.contains(where: \.isLetter),
                   !words.contains(where: { Self.vitalWords.contains($0.lowercased()) }),
-                  Vocabulary.drug(name) == nil || ValueNormalizer.isKnownUnit(unit),
-                  !builder.facts.contains(where: { $0.group == .labs && $0.field == .name && $0.value.lowercased() == name.lowercased() })
+                  Vocabulary.drug(name) == nil || ValueNormalizer.isKnownUnit(unit)
+            else { continue }
+            // Already read with this value (a note's prose repeating its own table); the same
+            // test with another value is another result (a packet's letter citing a newer one).
+            let formatted = ValueNormalizer.number(value).map { Self.format($0) } ?? value
+            let sameName = Set(builder.facts.filter { $0.group == .labs && $0.field == .name && $0.value.lowercased() == name.lowercased() }
+                .map(\.item))
+            guard !builder.facts.contains(where: { $0.group == .labs && $0.field == .value && sameName.contains($0.item) && $0.value == formatted })
             else { continue }
             // The date: one printed in the same sentence, else the document's.
             let sentenceStart = text[..<whole.lowerBound].range(of: #"\.\s"#, options: [.regularExpression, .backwards])?.upperBound ?? text.startIndex

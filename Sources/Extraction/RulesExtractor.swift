@@ -138,10 +138,13 @@ public struct RulesExtractor: Sendable {
         var documentType: (type: String, text: String, box: BoundingBox, page: Int)?
         var pageTypes: [Int: (type: String, text: String, box: BoundingBox, page: Int)] = [:]
         var inferredTypes = Set<Int>()
+        var contentTypes: [Int: (type: String, text: String, box: BoundingBox, page: Int)] = [:]
         let running = RunningLines.find(in: pages.map { (height: $0.height, lines: $0.isBlank ? [] : $0.lines) })
         // A table that ended its page, read as its kind: its rows may go on at the top of the
         // next page without the header row.
         var openTable: Table?
+        // Where the current document's facts start, when a letter opened it inside the file.
+        var documentStart = 0
         for (pageIndex, page) in pages.enumerated() {
             if page.isBlank {
                 openTable = nil
@@ -171,6 +174,17 @@ public struct RulesExtractor: Sendable {
                     openTable = nil
                 }
             }
+            // A letter's first page (its date and its addressee at the top) starts a new document
+            // even without a title: a packet's referral letter after a lab report is not the lab
+            // report's page, its date is not the lab's and its type is its own.
+            if opensLetter(page) {
+                if ChartSplitter.title(in: top.map { $0.text.lowercased() }) == nil {
+                    documentType = nil
+                    context.encounterDate = nil
+                    openTable = nil
+                }
+                documentStart = builder.facts.count
+            }
             defer { carried = context.encounterDate }
             let lineWords = page.lines.map { Array(page.words[$0.words]) }
             var found = TableFinder.tables(in: lineWords, isHeading: { Self.heading($0) != nil })
@@ -197,6 +211,9 @@ public struct RulesExtractor: Sendable {
                 inferredTypes.insert(page.number)
             }
             if let documentType { pageTypes[page.number] = documentType }
+            if let content = Self.inferredType(page, tables: found) {
+                contentTypes[page.number] = (content.type, content.line.text, content.line.bbox, page.number)
+            }
             var tableLines = Set<Int>()
             var sectionAt: [Section] = Array(repeating: .none, count: page.lines.count)
             let heights = page.lines.map(\.bbox.height).sorted()
@@ -311,7 +328,8 @@ public struct RulesExtractor: Sendable {
                     continue
                 }
                 // A letter's date line ("January 12, 2026") near the top of its first page.
-                if context.encounterDate == nil, index < 8, !builder.facts.contains(where: { $0.group == .encounters }),
+                if context.encounterDate == nil, index < 8,
+                   !builder.facts[documentStart...].contains(where: { $0.group == .encounters }),
                    let date = dates.normalize(view.text), date.count == 10 {
                     context.encounterDate = date
                     let item = builder.newItem(.encounters)
@@ -339,18 +357,28 @@ public struct RulesExtractor: Sendable {
             }
         }
         builder.flushPendingEncounter()
-        Self.addEncounterTypes(&builder, types: pageTypes, inferred: inferredTypes)
-        return Self.mergeRepeatedLabs(builder.facts)
+        Self.addEncounterTypes(&builder, types: pageTypes, inferred: inferredTypes, content: contentTypes)
+        return Self.mergeRepeatedLabs(Self.reviewContradictedNoKnownAllergies(builder.facts))
     }
 
     /// Each encounter's type, from the title of the document whose page created it ("PROGRESS
-    /// NOTE" records an office visit); its evidence is the title line.
+    /// NOTE" records an office visit); its evidence is the title line. A later, untitled page
+    /// whose new date opened another encounter after the titled document had its own is another
+    /// document: its type is only guessed from its content (a table of labs), or not given.
     static func addEncounterTypes(_ builder: inout Builder, types: [Int: (type: String, text: String, box: BoundingBox, page: Int)],
-                                  inferred: Set<Int>) {
-        for fact in builder.facts where fact.group == .encounters && fact.field == .date {
+                                  inferred: Set<Int>, content: [Int: (type: String, text: String, box: BoundingBox, page: Int)]) {
+        let dates = builder.facts.filter { $0.group == .encounters && $0.field == .date }
+        for fact in dates {
             guard !builder.facts.contains(where: { $0.group == .encounters && $0.item == fact.item && $0.field == .type }),
-                  let title = types[fact.page], let type = ChartSplitter.encounterType(title.type) else { continue }
-            let guessed = inferred.contains(title.page)
+                  var title = types[fact.page] else { continue }
+            var guessed = inferred.contains(title.page)
+            if title.page < fact.page,
+               dates.contains(where: { $0.item != fact.item && $0.page >= title.page && $0.page < fact.page }) {
+                guard let own = content[fact.page] else { continue }
+                title = own
+                guessed = true
+            }
+            guard let type = ChartSplitter.encounterType(title.type) else { continue }
             builder.facts.append(ExtractedFact(group: .encounters, item: fact.item, field: .type, raw: title.text, value: type,
                                                page: title.page, bbox: title.box, sourceText: title.text,
                                                ocrConfidence: fact.ocrConfidence, status: guessed ? .needsReview : .verified,
@@ -374,6 +402,23 @@ public struct RulesExtractor: Sendable {
             return ("referral-letter", line)
         }
         return nil
+    }
+
+    /// "No known allergies" in a chart that records an allergy elsewhere (a packet whose older
+    /// note says NKDA and whose discharge summary lists penicillin) is contradicted: kept, for
+    /// review, never verified.
+    static func reviewContradictedNoKnownAllergies(_ facts: [ExtractedFact]) -> [ExtractedFact] {
+        let noneItems = Set(facts.filter { $0.group == .allergies && $0.field == .noKnownAllergies && $0.value == "true" }.map(\.item))
+        guard !noneItems.isEmpty,
+              let recorded = facts.first(where: { $0.group == .allergies && $0.field == .substance && !noneItems.contains($0.item) })
+        else { return facts }
+        return facts.map { fact in
+            guard fact.group == .allergies, noneItems.contains(fact.item), fact.status == .verified else { return fact }
+            var fact = fact
+            fact.status = .needsReview
+            fact.reviewReason = "the chart records an allergy elsewhere (\(recorded.value), page \(recorded.page))"
+            return fact
+        }
     }
 
     /// The same lab on the same date reported twice in a chart (a note's "recent labs" and
@@ -462,6 +507,17 @@ public struct RulesExtractor: Sendable {
 
     /// The clinician a letter is addressed to: a line "Dr. Jane Roe" (up to five words, no digits)
     /// or the greeting "Dear Dr. Roe,".
+    /// Whether a page opens a letter: among its first eight lines, a line that is only a full
+    /// date, and within its first fourteen an addressee ("Dr. Name", "Dear Dr. Name"); not a
+    /// page that numbers itself as a later page.
+    func opensLetter(_ page: PageReading) -> Bool {
+        let lines = page.lines.prefix(14).map(\.text)
+        guard lines.prefix(8).contains(where: { (dates.normalize($0)?.count ?? 0) == 10 }),
+              lines.contains(where: { Self.addressee($0) != nil }) else { return false }
+        let pageNumber = page.text.firstMatch(of: /(?i)page\s+(\d+)\s+of\s+\d+/).flatMap { Int($0.1) }
+        return (pageNumber ?? 1) == 1
+    }
+
     static func addressee(_ text: String) -> String? {
         let trimmed = text.trimmingCharacters(in: CharacterSet(charactersIn: " ,:"))
         if let match = trimmed.firstMatch(of: /^Dear\s+(Dr\.?\s+[A-Z][A-Za-z'-]+(?:\s+[A-Z][A-Za-z'-]+){0,2})\s*[,:]?/) {

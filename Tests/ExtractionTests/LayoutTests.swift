@@ -100,6 +100,43 @@ func tablePage(_ rows: [[String]], columns: [Double], above: [String] = []) -> P
         #expect(labs.map { $0["flag"] } == ["H", "L"])
     }
 
+    /// Documents one after another in one file (a packet): a letter without a title after a lab
+    /// report is a document of its own, with its own date and type; an untitled page whose new
+    /// date opens another encounter is not typed by the title before it (only guessed from its
+    /// content); "NKDA" where another document records an allergy is left for review.
+    @Test func documentsInOneFileKeepTheirOwnEncounters() {
+        let columns: [Double] = [40, 200, 280, 360]
+        let header = ["Test", "Result", "Units", "Reference Range"]
+        var report = tablePage([header, ["Sodium", "139", "mmol/L", "134-144"], ["Glucose", "92", "mg/dL", "70-99"]],
+                               columns: columns, above: ["LABORATORY REPORT", "Collected: 01/05/2026", "Allergies: NKDA"])
+        report.number = 1
+        var letter = tablePage([], columns: [], above: [
+            "Millbrook Family Health",
+            "March 2, 2026",
+            "Dr. Imogen Vale",
+            "I am referring Mr. Roe to nephrology for evaluation of rising creatinine",
+            "over the last six months. He is allergic to penicillin (hives).",
+            "Sincerely,",
+            "Ilse Vogel, NP",
+        ])
+        letter.number = 2
+        var untitled = tablePage([header, ["Potassium", "4.1", "mmol/L", "3.5-5.2"], ["Calcium", "9.4", "mg/dL", "8.7-10.2"],
+                                  ["Chloride", "101", "mmol/L", "96-106"]],
+                                 columns: columns, above: ["Final Report", "Collected: 02/07/2026"])
+        untitled.number = 3
+        let facts = extractor.extract(pages: [report, letter, untitled])
+        let visits = items(facts, .encounters)
+        #expect(visits.map { $0["date"] } == ["2026-01-05", "2026-03-02", "2026-02-07"])
+        #expect(visits.map { $0["type"] } == ["laboratory", "referral", "laboratory"])
+        #expect(visits.count == 3 && visits[1]["referredTo"] == "Dr. Imogen Vale" && visits[1]["specialty"] == "nephrology"
+                && visits[1]["provider"] == "Ilse Vogel, NP")
+        let guessed = facts.first { $0.group == .encounters && $0.field == .type && $0.page == 3 }
+        #expect(guessed?.status == .needsReview)
+        let none = facts.filter { $0.group == .allergies && $0.value == "NKDA" }
+        #expect(!none.isEmpty && none.allSatisfy { $0.status == .needsReview })
+        #expect(facts.contains { $0.group == .allergies && $0.field == .substance && $0.value.lowercased() == "penicillin" })
+    }
+
     /// A vaccine list with the date first and no header word chartex knows.
     @Test func aListWithTheDateFirstIsReadByColumn() {
         let page = tablePage([

@@ -286,12 +286,18 @@ FAMILIES = {
     "packet": [
         # a packet is several documents of one patient, each laid out in a family of its own type;
         # dev packets use dev families only, held-out packets held-out families only
-        dict(cover=True, docs=[("progress-note", 1), ("lab-report", 1), ("medication-list", 2), ("immunization-record", 3), ("progress-note", 4)]),
-        dict(cover=False, docs=[("discharge-summary", 2), ("lab-report", 4), ("progress-note", 3), ("immunization-record", 1), ("medication-list", 1)]),
-        dict(cover=True, docs=[("referral-letter", 1), ("progress-note", 2), ("lab-report", 3), ("medication-list", 4), ("discharge-summary", 1)]),
-        dict(cover=False, docs=[("discharge-summary", 4), ("medication-list", 3), ("progress-note", 4), ("lab-report", 2), ("immunization-record", 2)]),
-        dict(cover=True, docs=[("progress-note", 5), ("lab-report", 6), ("discharge-summary", 5), ("immunization-record", 6), ("medication-list", 6)]),
-        dict(cover=False, docs=[("referral-letter", 6), ("medication-list", 5), ("discharge-summary", 6), ("lab-report", 5), ("progress-note", 6)]),
+        dict(cover=True, docs=[("progress-note", 1), ("lab-report", 1), ("medication-list", 2), ("immunization-record", 3), ("progress-note", 4),
+                               ("lab-report", 2), ("referral-letter", 3)]),
+        dict(cover=False, docs=[("discharge-summary", 2), ("lab-report", 4), ("progress-note", 3), ("immunization-record", 1), ("medication-list", 1),
+                                ("progress-note", 1), ("lab-report", 3)]),
+        dict(cover=True, docs=[("referral-letter", 1), ("progress-note", 2), ("lab-report", 3), ("medication-list", 4), ("discharge-summary", 1),
+                               ("lab-report", 1), ("progress-note", 4)]),
+        dict(cover=False, docs=[("discharge-summary", 4), ("medication-list", 3), ("progress-note", 4), ("lab-report", 2), ("immunization-record", 2),
+                                ("referral-letter", 2), ("lab-report", 4)]),
+        dict(cover=True, docs=[("progress-note", 5), ("lab-report", 6), ("discharge-summary", 5), ("immunization-record", 6), ("medication-list", 6),
+                               ("lab-report", 5), ("referral-letter", 5)]),
+        dict(cover=False, docs=[("referral-letter", 6), ("medication-list", 5), ("discharge-summary", 6), ("lab-report", 5), ("progress-note", 6),
+                                ("progress-note", 5), ("lab-report", 6)]),
     ],
     "referral-letter": [
         dict(re="RE:", date="long", font=("Times", 11.0), letterhead="center", tone=0),
