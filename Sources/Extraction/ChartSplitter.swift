@@ -15,8 +15,8 @@ public struct PageClassification: Sendable, Hashable {
 
 /// Splits a chart PDF into documents and checks that every page belongs to the same patient.
 ///
-/// A page starts a new document when it carries a title of a known type or says
-/// "Page 1 of N"; pages without a title (or "Page 3 of 4") continue the one before. Blank pages
+/// A page starts a new document when it carries a title of a known type, opens a letter (a
+/// date line and an addressee at its top) or says "Page 1 of N"; pages without a title (or "Page 3 of 4") continue the one before. Blank pages
 /// belong to none. The chart's patient is the name, DOB and MRN most pages agree on; a page
 /// whose own identifiers contradict them is flagged as a possible wrong-patient page.
 public struct ChartSplitter: Sendable {
@@ -48,7 +48,9 @@ public struct ChartSplitter: Sendable {
                 continue
             }
             let top = page.lines.filter { $0.bbox.y0 < page.height * 0.4 }.map { $0.text.lowercased() }
-            var type = Self.titleType(top) ?? "unknown"
+            // A letter's first page (a date and an addressee at its top) starts a document
+            // though it has no title, as the rules read it.
+            var type = Self.titleType(top) ?? (extractor.opensLetter(page) ? "referral-letter" : "unknown")
             let pageOfN = page.text.firstMatch(of: /(?i)page\s+(\d+)\s+of\s+(\d+)/).map { Int($0.1) ?? 0 }
             if type != "unknown" || segment < 0 || pageOfN == 1 {
                 segment += 1

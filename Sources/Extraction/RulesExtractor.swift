@@ -405,18 +405,24 @@ public struct RulesExtractor: Sendable {
     }
 
     /// "No known allergies" in a chart that records an allergy elsewhere (a packet whose older
-    /// note says NKDA and whose discharge summary lists penicillin) is contradicted: kept, for
-    /// review, never verified.
-    static func reviewContradictedNoKnownAllergies(_ facts: [ExtractedFact]) -> [ExtractedFact] {
+    /// note says NKDA and whose discharge summary lists penicillin) is contradicted: the items
+    /// that say it, and the reason they need review. Used on the rules' facts and again on the
+    /// merged facts (`FactPipeline`), where the model's reading may bring either side.
+    public static func contradictedNoKnownAllergies(_ facts: [ExtractedFact]) -> (items: Set<Int>, reason: String)? {
         let noneItems = Set(facts.filter { $0.group == .allergies && $0.field == .noKnownAllergies && $0.value == "true" }.map(\.item))
         guard !noneItems.isEmpty,
               let recorded = facts.first(where: { $0.group == .allergies && $0.field == .substance && !noneItems.contains($0.item) })
-        else { return facts }
+        else { return nil }
+        return (noneItems, "the chart records an allergy elsewhere (\(recorded.value), page \(recorded.page))")
+    }
+
+    static func reviewContradictedNoKnownAllergies(_ facts: [ExtractedFact]) -> [ExtractedFact] {
+        guard let contradicted = contradictedNoKnownAllergies(facts) else { return facts }
         return facts.map { fact in
-            guard fact.group == .allergies, noneItems.contains(fact.item), fact.status == .verified else { return fact }
+            guard fact.group == .allergies, contradicted.items.contains(fact.item), fact.status == .verified else { return fact }
             var fact = fact
             fact.status = .needsReview
-            fact.reviewReason = "the chart records an allergy elsewhere (\(recorded.value), page \(recorded.page))"
+            fact.reviewReason = contradicted.reason
             return fact
         }
     }

@@ -36,6 +36,7 @@ public enum FactPipeline {
             && entry.fact.group.namingField == entry.fact.field {
             uncertainNames["\(entry.fact.group)#\(entry.fact.item)"] = entry.fact.field
         }
+        let noKnownAllergies = RulesExtractor.contradictedNoKnownAllergies(merged.filter { !$0.alternative }.map(\.fact))
         return merged.map { entry in
             var entry = entry
             let key = "\(entry.fact.group)#\(entry.fact.item)"
@@ -48,6 +49,10 @@ public enum FactPipeline {
             } else if entry.fact.status == .verified, let name = uncertainNames[key], name != entry.fact.field {
                 entry.fact.status = .needsReview
                 entry.fact.reviewReason = "the item's \(name) needs review"
+            } else if entry.fact.status == .verified, entry.fact.group == .allergies, let contradicted = noKnownAllergies,
+                      contradicted.items.contains(entry.fact.item) {
+                entry.fact.status = .needsReview
+                entry.fact.reviewReason = contradicted.reason
             }
             return entry
         }

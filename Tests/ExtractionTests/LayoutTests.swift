@@ -135,6 +135,10 @@ func tablePage(_ rows: [[String]], columns: [Double], above: [String] = []) -> P
         let none = facts.filter { $0.group == .allergies && $0.value == "NKDA" }
         #expect(!none.isEmpty && none.allSatisfy { $0.status == .needsReview })
         #expect(facts.contains { $0.group == .allergies && $0.field == .substance && $0.value.lowercased() == "penicillin" })
+        // The splitter agrees: the letter is a document of its own.
+        let labels = ChartSplitter().classify([report, letter])
+        #expect(labels.map(\.documentType) == ["lab-report", "referral-letter"])
+        #expect(labels[0].segment != labels[1].segment)
     }
 
     /// A vaccine list with the date first and no header word chartex knows.

@@ -132,6 +132,21 @@ import Validation
         #expect(status["patient0.mrn"]?.status == .verified, "a patient's fields are not about the name")
     }
 
+    /// "NKDA" read on one page and an allergy on another: the merged chart holds the
+    /// contradiction for review, whichever extractor read it (here the model alone).
+    @Test func noKnownAllergiesContradictedByTheChartNeedReview() throws {
+        let model = [ModelPageResult(page: 1, facts: [Self.fact(.allergies, 0, .substance, "NKDA"),
+                                                      Self.fact(.allergies, 0, .noKnownAllergies, "true")], attempts: []),
+                     ModelPageResult(page: 2, facts: [Self.fact(.allergies, 0, .substance, "Penicillin", page: 2)], attempts: [])]
+        let pass = FactPipeline.RulesPass(pages: [], labels: [], mismatched: [], facts: [])
+        let finished = try FactPipeline.finish(pass, model: model, mode: .model)
+        let none = finished.filter { $0.fact.group == .allergies && $0.fact.value != "Penicillin" }
+        #expect(none.count == 2 && none.allSatisfy { $0.fact.status == .needsReview && $0.fact.reviewReason?.contains("Penicillin") == true })
+        #expect(finished.first { $0.fact.value == "Penicillin" }?.fact.status == .verified)
+        let alone = try FactPipeline.finish(pass, model: [model[0]], mode: .model)
+        #expect(alone.allSatisfy { $0.fact.status == .verified }, "NKDA alone stands")
+    }
+
     @Test func agreementIsVerifiedWithMoreConfidence() throws {
         let rules = [Self.fact(.medications, 0, .name, "Metformin"), Self.fact(.medications, 0, .dose, "500")]
         let model = ModelPageResult(page: 1, facts: [Self.fact(.medications, 0, .name, "metformin"),
