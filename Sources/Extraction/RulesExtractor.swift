@@ -156,7 +156,8 @@ public struct RulesExtractor: Sendable {
             var context = PageContext()
             context.encounterDate = carried
             let top = page.lines.filter { $0.bbox.y0 < page.height * 0.4 }
-            if let title = ChartSplitter.title(in: top.map { $0.text.lowercased() }) {
+            let title = ChartSplitter.title(in: top.map { $0.text.lowercased() })
+            if let title {
                 // A fax cover sheet's date is the day it was sent and its "Re:" names the
                 // records sent, not a patient's field: the page gives no facts.
                 if title.type == "fax-cover" {
@@ -178,7 +179,7 @@ public struct RulesExtractor: Sendable {
             // even without a title: a packet's referral letter after a lab report is not the lab
             // report's page, its date is not the lab's and its type is its own.
             if opensLetter(page) {
-                if ChartSplitter.title(in: top.map { $0.text.lowercased() }) == nil {
+                if title == nil {
                     documentType = nil
                     context.encounterDate = nil
                     openTable = nil
@@ -206,14 +207,15 @@ public struct RulesExtractor: Sendable {
                 }
             }
             let tables = Dictionary(found.map { ($0.headerLine, $0) }, uniquingKeysWith: { first, _ in first })
-            if documentType == nil, let inferred = Self.inferredType(page, tables: found) {
-                documentType = (inferred.type, inferred.line.text, inferred.line.bbox, page.number)
-                inferredTypes.insert(page.number)
+            // What the page's content says it is (a table of labs, a letter), for an untitled page.
+            if let inferred = Self.inferredType(page, tables: found) {
+                contentTypes[page.number] = (inferred.type, inferred.line.text, inferred.line.bbox, page.number)
+                if documentType == nil {
+                    documentType = contentTypes[page.number]
+                    inferredTypes.insert(page.number)
+                }
             }
             if let documentType { pageTypes[page.number] = documentType }
-            if let content = Self.inferredType(page, tables: found) {
-                contentTypes[page.number] = (content.type, content.line.text, content.line.bbox, page.number)
-            }
             var tableLines = Set<Int>()
             var sectionAt: [Section] = Array(repeating: .none, count: page.lines.count)
             let heights = page.lines.map(\.bbox.height).sorted()
