@@ -16,8 +16,8 @@ public struct PageClassification: Sendable, Hashable {
 /// Splits a chart PDF into documents and checks that every page belongs to the same patient.
 ///
 /// A page starts a new document when it carries a title of a known type, opens a letter (a
-/// date line and an addressee at its top) or says "Page 1 of N"; pages without a title (or "Page 3 of 4") continue the one before. Blank pages
-/// belong to none. The chart's patient is the name, DOB and MRN most pages agree on; a page
+/// date line and an addressee at its top) or says "Page 1 of N"; pages without a title (or
+/// "Page 3 of 4") continue the one before. Blank pages belong to none. The chart's patient is the name, DOB and MRN most pages agree on; a page
 /// whose own identifiers contradict them is flagged as a possible wrong-patient page.
 public struct ChartSplitter: Sendable {
     public init() {}

@@ -135,10 +135,10 @@ public struct RulesExtractor: Sendable {
         var builder = Builder(minimumConfidence: minimumConfidence)
         var patientItem: Int?
         var carried: String?
-        var documentType: (type: String, text: String, box: BoundingBox, page: Int)?
-        var pageTypes: [Int: (type: String, text: String, box: BoundingBox, page: Int)] = [:]
+        var documentType: DocumentTitle?
+        var pageTypes: [Int: DocumentTitle] = [:]
         var inferredTypes = Set<Int>()
-        var contentTypes: [Int: (type: String, text: String, box: BoundingBox, page: Int)] = [:]
+        var contentTypes: [Int: DocumentTitle] = [:]
         let running = RunningLines.find(in: pages.map { (height: $0.height, lines: $0.isBlank ? [] : $0.lines) })
         // A table that ended its page, read as its kind: its rows may go on at the top of the
         // next page without the header row.
@@ -363,12 +363,15 @@ public struct RulesExtractor: Sendable {
         return Self.mergeRepeatedLabs(Self.reviewContradictedNoKnownAllergies(builder.facts))
     }
 
+    /// What names a document's type: the type, the line that says it, and its page.
+    typealias DocumentTitle = (type: String, text: String, box: BoundingBox, page: Int)
+
     /// Each encounter's type, from the title of the document whose page created it ("PROGRESS
     /// NOTE" records an office visit); its evidence is the title line. A later, untitled page
     /// whose new date opened another encounter after the titled document had its own is another
     /// document: its type is only guessed from its content (a table of labs), or not given.
-    static func addEncounterTypes(_ builder: inout Builder, types: [Int: (type: String, text: String, box: BoundingBox, page: Int)],
-                                  inferred: Set<Int>, content: [Int: (type: String, text: String, box: BoundingBox, page: Int)]) {
+    static func addEncounterTypes(_ builder: inout Builder, types: [Int: DocumentTitle],
+                                  inferred: Set<Int>, content: [Int: DocumentTitle]) {
         let dates = builder.facts.filter { $0.group == .encounters && $0.field == .date }
         for fact in dates {
             guard !builder.facts.contains(where: { $0.group == .encounters && $0.item == fact.item && $0.field == .type }),
