@@ -186,14 +186,15 @@ extension RulesExtractor {
 
     /// Vital signs as charts print them: abbreviated or spelled out, with a colon, an equals
     /// sign or a word between name and value ("BP 132/84", "Blood pressure: 132/84 mmHg",
-    /// "blood pressure was 132/84", "a pulse of 81 bpm"). Matched without regard to case.
+    /// "blood pressure was 132/84", "a pulse of 81 bpm"). Matched without regard to case; the O of
+    /// SpO2 and O2 may be read by OCR as a zero.
     static let vitalLink = #"\s*(?::|=|\bwas\b|\bof\b|\bis\b|\bmeasured\b)?\s*"#
     static let vitalPatterns: [(name: String, pattern: String, unit: String?)] = [
         ("blood pressure", #"\b(?:BP|Blood Pressure|B/P)"# + vitalLink + #"(\d{2,3}/\d{2,3})(?:\s*mmHg)?"#, "mmHg"),
         ("heart rate", #"\b(?:HR|P|Pulse|Pulse Rate|Heart Rate)"# + vitalLink + #"(\d{2,3})\b(?:\s*bpm)?"#, "bpm"),
         ("respiratory rate", #"\b(?:RR|Resp|Respirations|Respiratory Rate)"# + vitalLink + #"(\d{1,2})\b"#, "/min"),
         ("temperature", #"\b(?:Temp|T|Temperature)"# + vitalLink + #"(\d{2,3}(?:\.\d)?)\s*°?\s*([FC])\b"#, nil),
-        ("oxygen saturation", #"\b(?:SpO2|O2 Sat|Sat|O2 Saturation|Oxygen Saturation|Pulse Ox)"# + vitalLink
+        ("oxygen saturation", #"\b(?:Sp[O0]2|[O0]2 Sat|Sat|[O0]2 Saturation|Oxygen Saturation|Pulse Ox)"# + vitalLink
             + #"(\d{2,3})\s*%"#, "%"),
         ("weight", #"\b(?:Wt|Weight)"# + vitalLink + #"(\d{2,3}(?:\.\d+)?)\s*(kg|lb|lbs)\b"#, nil),
         ("height", #"\b(?:Ht|Height)"# + vitalLink + #"(\d{2,3}(?:\.\d+)?)\s*(cm|in)\b"#, nil),
@@ -230,14 +231,46 @@ extension RulesExtractor {
         let inDates = Set(spans.flatMap { Array($0.words) })
         if spans.count >= 2, !tokens.indices.contains(where: { !inDates.contains($0) && Self.isValue(tokens[$0]) }) {
             context.columnDates = spans.map(\.iso)
+            context.columnSpans = spans.map { (line.words[$0.words.lowerBound].bbox.x0, line.words[$0.words.upperBound - 1].bbox.x1) }
+            let after = spans[spans.count - 1].words.upperBound
+            context.columnsEnd = after < line.words.count ? line.words[after].bbox.x0 : nil
             return
         }
-        if tokens.first?.lowercased() == "test" { context.columnDates = []; return }
+        if tokens.first?.lowercased() == "test" { context.columnDates = []; context.columnSpans = []; context.columnsEnd = nil; return }
         var position = 0
         while position < tokens.count {
             guard let next = readLab(line, from: position, context: context, into: &builder) else { break }
             position = next
         }
+    }
+
+    /// A cumulative table's row split by where its words are printed: the name left of the first date column, the
+    /// words under each date column's header (a word belongs to the column its centre lies within, a quarter of an
+    /// inch of slack either side for results printed right of or centred under a narrower header), and the index of
+    /// the first word after them (unit, range, flag); a column ends halfway to the next header column at the latest.
+    /// Nil when the row does not fit the header: nothing left of the
+    /// first column, or a word between columns.
+    static func dateColumnCells(_ line: Line, spans: [(x0: Double, x1: Double)], end: Double?)
+        -> (name: Range<Int>, columns: [Range<Int>], rest: Int)? {
+        guard spans.count >= 2, let firstColumn = spans.first, let lastColumn = spans.last else { return nil }
+        let slack = 18.0
+        let centres = line.words.map { ($0.bbox.x0 + $0.bbox.x1) / 2 }
+        let nameEnd = centres.firstIndex(where: { $0 >= firstColumn.x0 - slack }) ?? centres.count
+        guard nameEnd > 0 else { return nil }
+        var columns: [Range<Int>] = []
+        var index = nameEnd
+        for (n, span) in spans.enumerated() {
+            let next = n + 1 < spans.count ? spans[n + 1].x0 : end
+            let limit = next.map { min(span.x1 + slack, (span.x1 + $0) / 2) } ?? span.x1 + slack
+            let from = index
+            while index < centres.count, centres[index] < limit {
+                guard centres[index] >= span.x0 - slack || n == 0 else { return nil }
+                index += 1
+            }
+            columns.append(from..<index)
+        }
+        guard centres[index...].allSatisfy({ $0 > lastColumn.x1 }) else { return nil }
+        return (0..<nameEnd, columns, index)
     }
 
     /// The full dates among `tokens`, each of one to three words ("10/18/2026", "18 Oct 2026",
@@ -264,31 +297,57 @@ extension RulesExtractor {
         token.range(of: #"^[<>]?=?\d+(\.\d+)?$"#, options: .regularExpression) != nil
     }
 
+    /// A result with its flag printed or read against it ("2.2H", "45L", "144HH"): the number and the flag.
+    static func flaggedValue(_ token: String) -> (value: String, flag: String)? {
+        guard !isValue(token), let match = token.firstMatch(of: /^([<>]?\d{1,5}(?:\.\d{1,4})?)(HH|LL|H|L)$/) else { return nil }
+        return (String(match.1), String(match.2))
+    }
+
     /// Reads one lab starting at `start`; returns where the next one may start, or nil.
     func readLab(_ line: Line, from start: Int, context: PageContext, into builder: inout Builder) -> Int? {
         let tokens = line.words.map(\.text)
-        guard let valueIndex = tokens.indices.dropFirst(start).first(where: { Self.isValue(tokens[$0]) }), valueIndex > start else {
+        let isResult = { (token: String) in Self.isValue(token) || Self.flaggedValue(token) != nil }
+        guard let valueIndex = tokens.indices.dropFirst(start).first(where: { isResult(tokens[$0]) }), valueIndex > start else {
             return nil
         }
-        let name = tokens[start..<valueIndex].joined(separator: " ").trimmingCharacters(in: CharacterSet(charactersIn: ":;,- "))
-        guard name.contains(where: \.isLetter), name.count <= 40, !name.lowercased().hasPrefix("page"),
-              dates.normalize(name) == nil else { return valueIndex + 1 }
-        let nameWords = start..<valueIndex
-        // Values: one per date column on cumulative reports, else one.
-        var values: [(raw: String, words: Range<Int>, flag: String?)] = []
+        var nameEnd = valueIndex
+        // Values: one per date column on cumulative reports, else one. `column` is the date column a value is under.
+        var values: [(raw: String, words: Range<Int>, flag: String?, column: Int)] = []
         var i = valueIndex
-        let wanted = max(1, context.columnDates.count)
-        while i < tokens.count, values.count < wanted, Self.isValue(tokens[i]) {
-            var flag: String?
-            if i + 1 < tokens.count, let f = ValueNormalizer.flag(tokens[i + 1]) {
-                flag = f
-                values.append((tokens[i], i..<(i + 2), flag))
-                i += 2
-            } else {
-                values.append((tokens[i], i..<(i + 1), nil))
-                i += 1
+        if start == 0, let cells = Self.dateColumnCells(line, spans: context.columnSpans, end: context.columnsEnd), context.columnSpans.count == context.columnDates.count {
+            // Read by where each word is printed: a cell OCR could not read ("71 L" as "JIL") leaves that date
+            // without a result instead of shifting the next date's result under it.
+            nameEnd = cells.name.upperBound
+            for (column, cell) in cells.columns.enumerated() {
+                guard let first = cell.first(where: { isResult(tokens[$0]) }) else { continue }
+                if let flagged = Self.flaggedValue(tokens[first]) {
+                    values.append((flagged.value, first..<(first + 1), ValueNormalizer.flag(flagged.flag), column))
+                } else if first + 1 < cell.upperBound, let f = ValueNormalizer.flag(tokens[first + 1]) {
+                    values.append((tokens[first], first..<(first + 2), f, column))
+                } else {
+                    values.append((tokens[first], first..<(first + 1), nil, column))
+                }
+            }
+            i = cells.rest
+        } else {
+            let wanted = max(1, context.columnDates.count)
+            while i < tokens.count, values.count < wanted, isResult(tokens[i]) {
+                if let flagged = Self.flaggedValue(tokens[i]) {
+                    values.append((flagged.value, i..<(i + 1), ValueNormalizer.flag(flagged.flag), values.count))
+                    i += 1
+                } else if i + 1 < tokens.count, let f = ValueNormalizer.flag(tokens[i + 1]) {
+                    values.append((tokens[i], i..<(i + 2), f, values.count))
+                    i += 2
+                } else {
+                    values.append((tokens[i], i..<(i + 1), nil, values.count))
+                    i += 1
+                }
             }
         }
+        let name = tokens[start..<nameEnd].joined(separator: " ").trimmingCharacters(in: CharacterSet(charactersIn: ":;,- "))
+        guard !values.isEmpty, name.contains(where: \.isLetter), name.count <= 40, !name.lowercased().hasPrefix("page"),
+              dates.normalize(name) == nil else { return valueIndex + 1 }
+        let nameWords = start..<nameEnd
         var unit: (String, Range<Int>)?
         var range: (String, Range<Int>)?
         var flag: (String, Range<Int>)?
@@ -319,7 +378,8 @@ extension RulesExtractor {
             }
             i += 1
         }
-        for (n, value) in values.enumerated() {
+        for value in values {
+            let n = value.column
             let date = context.columnDates.count > n ? context.columnDates[n] : (explicitDate ?? context.sectionDate ?? context.encounterDate)
             let item = builder.newItem(.labs)
             builder.add(.labs, item, .name, raw: name, value: name, line: line, words: nameWords)

@@ -121,9 +121,9 @@ extension RulesExtractor {
         }
         // A flag printed or read against its value ("2.2H", "45L"): the number and its flag.
         var attachedFlag: String?
-        if !Self.isValue(valueText), let match = valueText.firstMatch(of: /^([<>]?\d{1,5}(?:\.\d{1,4})?)(HH|LL|H|L)$/) {
-            valueText = String(match.1)
-            attachedFlag = String(match.2)
+        if let flagged = Self.flaggedValue(valueText) {
+            valueText = flagged.value
+            attachedFlag = flagged.flag
         }
         guard Self.isValue(valueText) else { return }
         let item = builder.newItem(.labs)

@@ -81,6 +81,14 @@ public struct RulesExtractor: Sendable {
                           words: Range<Int>, review: String? = nil) {
             let confidence = line.confidence(words)
             var reason = review
+            var value = value
+            // A test name misread by OCR ("Het", "HbAIc"; a text layer's words carry confidence 100) that is one
+            // vocabulary name once OCR's usual confusions are undone: stored as that name, for review, with what was read.
+            if group == .labs, field == .name, !words.isEmpty, confidence < 100,
+               let spelled = Vocabulary.labSpelling(correcting: value) {
+                reason = reason ?? "read as \"\(value)\": taken for \(spelled), the only test of that shape"
+                value = spelled
+            }
             if reason == nil, confidence < minimumConfidence, !words.isEmpty {
                 reason = "OCR confidence \(Int(confidence)) is below \(Int(minimumConfidence))"
             }
@@ -499,6 +507,10 @@ public struct RulesExtractor: Sendable {
         var headingDate: String?
         var sectionDate: String?
         var columnDates: [String] = []
+        /// Where each of `columnDates` is printed across the header row (its first to its last word).
+        var columnSpans: [(x0: Double, x1: Double)] = []
+        /// Where the header's next column ("Units") starts after the last date, if it has one.
+        var columnsEnd: Double?
         /// The line before was a letter's closing ("Sincerely,"): the next names its author.
         var expectSigner = false
         /// Lines left in a letter's address block after its "Dr. Name" line.

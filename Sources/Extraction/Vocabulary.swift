@@ -86,6 +86,7 @@ public enum Vocabulary {
             case "1", "l", "i", "t", "|", "!": "1"
             case "0", "o": "0"
             case "5", "s": "5"
+            case "c", "e": "c"
             case " ", ":", ";", ",", ".": nil
             default: character
             }
@@ -97,6 +98,35 @@ public enum Vocabulary {
         for (alias, lab) in labs { shapes[shape(alias), default: []].append(lab) }
         return shapes
     }()
+
+    /// The vocabulary's names of each shape, lower case.
+    static let labAliasesByShape: [String: [String]] = {
+        var aliases: [String: [String]] = [:]
+        for alias in labs.keys { aliases[shape(alias), default: []].append(alias) }
+        return aliases
+    }()
+
+    /// A test name as OCR misread it, spelled as the vocabulary's name of the same shape ("HbAIc" -> "HbA1c", "C02" ->
+    /// "CO2", "Het" -> "Hct"), keeping the printed capitals; nil when the name is known as read, no name or names of
+    /// more than one test have that shape, or it is shorter than three characters. The corrected name is for review:
+    /// the extractor stores it `needs_review` with what was read.
+    public static func labSpelling(correcting read: String) -> String? {
+        let name = read.trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: ":;,."))
+        let key = shape(name)
+        guard lab(name) == nil, key.count >= 3, let candidates = labShapes[key], Set(candidates.map(\.loinc)).count == 1,
+              let alias = labAliasesByShape[key]?.filter({ $0.count == name.count }).min() else { return nil }
+        var spelled = ""
+        var capitals = false
+        for (printed, wanted) in zip(name, alias) {
+            if printed.isLetter { capitals = printed.isUppercase }
+            if printed.lowercased() == String(wanted) {
+                spelled.append(printed)
+            } else {
+                spelled += wanted.isLetter && (printed.isUppercase || (!printed.isLetter && capitals)) ? wanted.uppercased() : String(wanted)
+            }
+        }
+        return spelled == name ? nil : spelled
+    }
 
     /// Vaccines by the names records print and people say ("Tdap", "shingles", "flu"): the
     /// diseases each protects against.

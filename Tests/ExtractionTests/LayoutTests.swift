@@ -100,6 +100,23 @@ func tablePage(_ rows: [[String]], columns: [Double], above: [String] = []) -> P
         #expect(labs.map { $0["flag"] } == ["H", "L"])
     }
 
+    /// A cumulative table (one result column per date) read by where its words are printed: a result OCR could
+    /// not read leaves its date without a value instead of moving the next date's result under it, and a result
+    /// with its flag run together ("9.3L") is a result.
+    @Test func cumulativeTableCellsAreReadUnderTheirDates() {
+        let page = tablePage([
+            ["Test", "August 15, 2025", "August 19, 2025", "Units", "Reference"],
+            ["MCV", "JIL", "80", "FL", "79-97"],
+            ["Hgb", "9.3L", "14.0", "g/dL", "11.1-15.9"],
+            ["AST", "100 H", "71H", "IU/L", "0-40"],
+        ], columns: [57, 207, 292, 377, 472], above: ["DISCHARGE SUMMARY", "Laboratory Results:"])
+        let labs = items(extractor.extract(pages: [page]), .labs)
+        #expect(labs.filter { $0["name"] == "MCV" }.map { [$0["value"], $0["date"], $0["unit"]] } == [["80", "2025-08-19", "fL"]])
+        #expect(labs.filter { $0["name"] == "Hgb" }.map { [$0["value"], $0["flag"], $0["date"]] }
+                    == [["9.3", "L", "2025-08-15"], ["14", nil, "2025-08-19"]])
+        #expect(labs.filter { $0["name"] == "AST" }.map { [$0["value"], $0["flag"]] } == [["100", "H"], ["71", "H"]])
+    }
+
     /// Documents one after another in one file (a packet): a letter without a title after a lab
     /// report is a document of its own, with its own date and type; an untitled page whose new
     /// date opens another encounter is not typed by the title before it (only guessed from its

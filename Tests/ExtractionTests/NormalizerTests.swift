@@ -110,6 +110,15 @@ func page(_ number: Int, _ lines: [String]) -> PageReading {
 @Suite struct RulesExtractorTests {
     let extractor = RulesExtractor(dates: DateNormalizer(pivotYear: 26))
 
+    /// SpO2 with its O read as a zero by OCR is still the oxygen saturation.
+    @Test func oxygenSaturationReadWithAZero() {
+        let facts = extractor.extract(pages: [page(1, [
+            "PROGRESS NOTE", "Visit Date: 03/04/2026", "VITALS", "BP 117/96 HR 98 Temp 99.5 F Sp02 94% Wt 83.8 kg",
+        ])])
+        let saturation = items(facts, .vitals).filter { $0["name"] == "oxygen saturation" }
+        #expect(saturation.map { $0["value"] } == ["94"])
+    }
+
     @Test func readsAnUnseenLayoutWithColumnsInAnotherOrder() {
         let facts = extractor.extract(pages: [page(1, [
             "NORTH COUNTY LAB SERVICES",
@@ -230,5 +239,16 @@ func page(_ number: Int, _ lines: [String]) -> PageReading {
         #expect(Vocabulary.labByShape("Na") == nil, "too short to tell")
         #expect(Vocabulary.drugByShape("Lisinoprit") == Vocabulary.drug("lisinopril"))
         #expect(Vocabulary.drugByShape("Metforrnin") == nil, "rn for m is not among the confusions")
+    }
+
+    /// A misread name is spelled as the vocabulary's name of its shape, keeping the printed capitals.
+    @Test func misreadLabNamesAreSpelledAsTheVocabularyHasThem() {
+        #expect(Vocabulary.labSpelling(correcting: "HbAIc") == "HbA1c")
+        #expect(Vocabulary.labSpelling(correcting: "Hemoglobin Alc") == "Hemoglobin A1c")
+        #expect(Vocabulary.labSpelling(correcting: "C02") == "CO2")
+        #expect(Vocabulary.labSpelling(correcting: "Het") == "Hct")
+        #expect(Vocabulary.labSpelling(correcting: "Hct") == nil, "known as read")
+        #expect(Vocabulary.labSpelling(correcting: "Xylophone") == nil)
+        #expect(Vocabulary.labSpelling(correcting: "Na") == nil, "too short to tell")
     }
 }

@@ -156,6 +156,29 @@ func render(_ name: String, page: Int, dpi: Double = 300) throws -> PageImage {
         #expect(!left.contains { covered($0, half) && $0.text.count >= 3 && ($0.bbox.x1 * scale) < middle - 100 })
     }
 
+    @Test func lightPrintNoWordCoversIsFoundToo() throws {
+        // The same page with its print turned light grey (ink at about 166, as thin strokes of a phone photo are
+        // after the paper is flattened): a fixed threshold of 128 sees no ink there; the page's own threshold does.
+        var image = try render("discharge-summary-born-digital.pdf", page: 1)
+        let words = try TesseractEngine().recognize(image).segments.flatMap { $0 }
+        image.pixels = image.pixels.map { 255 - UInt8(Double(255 - $0) * 0.35) }
+        let scale = image.dpi / 72
+        let middle = 306.0
+        let left = words.filter { ($0.bbox.x0 + $0.bbox.x1) / 2 < middle }
+        let right = words.filter { ($0.bbox.x0 + $0.bbox.x1) / 2 >= middle && $0.text.count >= 3 }
+        try #require(left.count >= 20 && right.count >= 10)
+        let pix = try Pix(image)
+        #expect(TesseractEngine.inkThreshold(pix) > 166, "the threshold follows the light ink")
+        let regions = TesseractEngine.unreadRegions(pix, wordBoxes: left.map {
+            (Int32($0.bbox.x0 * scale), Int32($0.bbox.y0 * scale), Int32($0.bbox.width * scale), Int32($0.bbox.height * scale))
+        })
+        let found = right.filter { word in
+            let x = Int32((word.bbox.x0 + word.bbox.x1) / 2 * scale), y = Int32((word.bbox.y0 + word.bbox.y1) / 2 * scale)
+            return regions.contains { x >= $0.x && x <= $0.x + $0.width && y >= $0.y && y <= $0.y + $0.height }
+        }.count
+        #expect(Double(found) >= 0.9 * Double(right.count), "\(found) of \(right.count) light unread words in the regions")
+    }
+
     @Test func marksMuchLighterThanThePrintBecomePaper() throws {
         // After background normalisation the paper is at 200: print at 30 stays dark,
         // bleed-through at 170 becomes paper.

@@ -5,6 +5,7 @@ import Extraction
 import Foundation
 import ModelClient
 import ModelExtraction
+import Storage
 import Worker
 
 extension Chartex {
@@ -26,6 +27,12 @@ extension Chartex {
         @OptionGroup var reading: ReadingArguments
         @OptionGroup var model: ModelArguments
         @OptionGroup var extraction: ExtractorArguments
+
+        @Option(help: ArgumentHelp(
+            "Developer aid: keep each file's pages as read (JSON, keyed by the file's SHA-256 and the reading options) "
+                + "in this folder and reuse them, so the extractors can be re-run without reading again.",
+            visibility: .hidden))
+        var pagesCache: String?
 
         struct Record: Encodable {
             var file: String
@@ -65,7 +72,12 @@ extension Chartex {
             var failures = 0
             for file in files {
                 var pages: [PageReading] = []
-                do {
+                let failuresBefore = failures
+                let cached = pagesCache.flatMap { cacheFile(in: $0, for: file) }
+                if let cached, let data = FileManager.default.contents(atPath: cached),
+                   let stored = try? JSONDecoder().decode([PageReading].self, from: data) {
+                    pages = stored
+                } else { do {
                     try reader.read(.path(RawPath.argument(file)), options: reading.options) { outcome in
                         switch outcome {
                         case .read(let page): pages.append(page)
@@ -79,6 +91,9 @@ extension Chartex {
                     FileHandle.standardError.write(Data("chartex: \(error)\n".utf8))
                     continue
                 }
+                if let cached, failures == failuresBefore, let data = try? JSONEncoder().encode(pages) {
+                    _ = FileManager.default.createFile(atPath: cached, contents: data, attributes: [.posixPermissions: 0o600])
+                } }
                 var results: [ModelPageResult] = []
                 if let extractor {
                     let path = RawPath.argument(file), pixels = configuration.imagePixels
@@ -116,6 +131,15 @@ extension Chartex {
                 }
             }
             if failures > 0 { throw ExitStatus.inputFailed }
+        }
+
+        /// The `--pages-cache` file for `file`: its content's hash and the reading options, so a changed file or other
+        /// options read again.
+        private func cacheFile(in folder: String, for file: String) -> String? {
+            guard let data = FileManager.default.contents(atPath: file) else { return nil }
+            try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            let key = SHA256.hex(of: data + Data(String(describing: reading.options).utf8))
+            return (folder as NSString).appendingPathComponent(key + ".json")
         }
     }
 }
