@@ -30,6 +30,26 @@ enum FactChecks {
     /// (whose words carry 100): its characters may be misread.
     static let readByOCR = 95.0
 
+    /// Characters no name holds; OCR makes them of specks and broken letters ("nasa!", "Clapidogre!").
+    static let oddCharacters = CharacterSet(charactersIn: "!|\\“”„°{}[]<>~^_@#$%*=?")
+
+    /// The first word of a name read by OCR that looks misread: it holds a character no name holds, starts with
+    /// stray punctuation ("-.rash", ".2"), or is a word of four letters or more (not an abbreviation in capitals)
+    /// that neither English nor chartex's vocabularies know ("deficlency", "lodinated"). Nil when every word passes.
+    static func misreadWord(_ value: String) -> String? {
+        for token in value.split(separator: " ").map(String.init) {
+            if token.unicodeScalars.contains(where: oddCharacters.contains) { return token }
+            if token.count > 1, let first = token.first, "-.,;:".contains(first),
+               token.dropFirst().contains(where: { $0.isLetter || $0.isNumber }) { return token }
+            let bare = token.trimmingCharacters(in: CharacterSet(charactersIn: ".,;:()'\""))
+            for part in bare.split(whereSeparator: { $0 == "-" || $0 == "/" }) {
+                guard part.count >= 4, part.allSatisfy(\.isLetter), part != part.uppercased() else { continue }
+                if !Vocabulary.isKnownWord(String(part)) { return token }
+            }
+        }
+        return nil
+    }
+
     /// Why `value` cannot be a `field` of `group`, or nil when it passes. `confidence` is the
     /// mean confidence of the words it was read from.
     static func problem(group: FactGroup, field: FactField, value: String, confidence: Double = 100) -> String? {
@@ -106,6 +126,12 @@ enum FactChecks {
             }
         default:
             break
+        }
+        // A name read by OCR with a word no dictionary holds was misread somewhere; a text layer's words (confidence
+        // 100) are as printed.
+        if confidence < 100, [.problems, .allergies, .medications, .immunizations].contains(group),
+           [.name, .substance, .vaccine, .reaction].contains(field), let odd = misreadWord(value) {
+            return "\"\(odd)\" is in no dictionary chartex holds, read by OCR: misread?"
         }
         return nil
     }

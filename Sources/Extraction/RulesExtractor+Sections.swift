@@ -188,15 +188,15 @@ extension RulesExtractor {
     /// sign or a word between name and value ("BP 132/84", "Blood pressure: 132/84 mmHg",
     /// "blood pressure was 132/84", "a pulse of 81 bpm"). Matched without regard to case; the O of
     /// SpO2 and O2 may be read by OCR as a zero.
-    static let vitalLink = #"\s*(?::|=|\bwas\b|\bof\b|\bis\b|\bmeasured\b)?\s*"#
+    static let vitalLink = #"\s*(?::|;|=|\bwas\b|\bof\b|\bis\b|\bmeasured\b)?\s*"#
     static let vitalPatterns: [(name: String, pattern: String, unit: String?)] = [
         ("blood pressure", #"\b(?:BP|Blood Pressure|B/P)"# + vitalLink + #"(\d{2,3}/\d{2,3})(?:\s*mmHg)?"#, "mmHg"),
         ("heart rate", #"\b(?:HR|P|Pulse|Pulse Rate|Heart Rate)"# + vitalLink + #"(\d{2,3})\b(?:\s*bpm)?"#, "bpm"),
         ("respiratory rate", #"\b(?:RR|Resp|Respirations|Respiratory Rate)"# + vitalLink + #"(\d{1,2})\b"#, "/min"),
-        ("temperature", #"\b(?:Temp|T|Temperature)"# + vitalLink + #"(\d{2,3}(?:\.\d)?)\s*°?\s*([FC])\b"#, nil),
+        ("temperature", #"\b(?:Temp|T|Temperature)"# + vitalLink + #"(\d{2,3}(?:\.\d)?)(?:\s*°?\s*([FC])(?![a-z]))?"#, nil),
         ("oxygen saturation", #"\b(?:Sp[O0]2|[O0]2 Sat|Sat|[O0]2 Saturation|Oxygen Saturation|Pulse Ox)"# + vitalLink
             + #"(\d{2,3})\s*%"#, "%"),
-        ("weight", #"\b(?:Wt|Weight)"# + vitalLink + #"(\d{2,3}(?:\.\d+)?)\s*(kg|lb|lbs)\b"#, nil),
+        ("weight", #"\b(?:Wt|Weight)"# + vitalLink + #"(\d{2,3}(?:\.\d+)?)\s*(kg|kq|lb|lbs)\b"#, nil),
         ("height", #"\b(?:Ht|Height)"# + vitalLink + #"(\d{2,3}(?:\.\d+)?)\s*(cm|in)\b"#, nil),
     ]
 
@@ -208,14 +208,23 @@ extension RulesExtractor {
                   let valueRange = Range(match.range(at: 1), in: text), let whole = Range(match.range, in: text) else { continue }
             let raw = String(text[valueRange])
             var unit = fixedUnit
+            var unitReview: String?
             if unit == nil, match.numberOfRanges > 2, let unitRange = Range(match.range(at: 2), in: text) {
                 unit = ValueNormalizer.unit(String(text[unitRange]))
+                // OCR reads the g of kg as a q.
+                if unit?.lowercased() == "kq" { unit = "kg"; unitReview = "read as \"kq\": taken for kg" }
+            }
+            if name == "temperature", unit == nil {
+                // The scale's letter lost to OCR ("Temp 98.1."): a body temperature says which scale it is in.
+                guard let number = Double(raw) else { continue }
+                if (90...110).contains(number) { unit = "F" } else if (32...43).contains(number) { unit = "C" } else { continue }
+                unitReview = "no F or C read after the temperature; \(unit!) from its value"
             }
             let item = builder.newItem(.vitals)
             let words = Self.wordRange(of: whole, in: line)
             builder.add(.vitals, item, .name, raw: name, value: name, line: line, words: words)
             builder.add(.vitals, item, .value, raw: raw, value: raw, line: line, words: Self.wordRange(of: valueRange, in: line))
-            if let unit { builder.add(.vitals, item, .unit, raw: unit, value: unit, line: line, words: words) }
+            if let unit { builder.add(.vitals, item, .unit, raw: unit, value: unit, line: line, words: words, review: unitReview) }
             if let date { builder.add(.vitals, item, .date, raw: date, value: date, line: line, words: 0..<0) }
         }
     }
@@ -430,7 +439,11 @@ extension RulesExtractor {
             } else if let comma = entry.firstIndex(of: ",") {
                 name = String(entry[..<comma])
             }
-            if let period = name.firstIndex(of: ".") { name = String(name[..<period]) }
+            // A sentence's full stop ends the name ("Hypertension. Stable."); a dot OCR made of a speck does not
+            // ("Type .2 diabetes").
+            if let period = name.firstMatch(of: /[A-Za-z0-9)]\.(?=\s|$)/) {
+                name = String(name[..<name.index(before: period.range.upperBound)])
+            }
             name = name.trimmingCharacters(in: CharacterSet(charactersIn: " .:"))
             guard name.count >= 3, name.first?.isLetter == true else { continue }
             if let known = builder.facts.first(where: { $0.group == .problems && $0.field == .name && Self.similar($0.value, name) }) {

@@ -160,6 +160,39 @@ public enum Vocabulary {
     }
 
     /// A resource file's lines, split at tabs (comment lines left out).
+    /// English words of four letters or more (english-words.tsv: Webster's Second, public domain) and every word of
+    /// the other vocabularies (drug, test, problem, vaccine and specialty names), lower case.
+    static let knownWords: Set<String> = {
+        var words = Set<String>()
+        if let url = Bundle.module.url(forResource: "english-words", withExtension: "tsv", subdirectory: "Vocabulary")
+            ?? Bundle.module.url(forResource: "english-words", withExtension: "tsv"),
+           let text = try? String(contentsOf: url, encoding: .utf8) {
+            for line in text.split(separator: "\n") where !line.hasPrefix("#") { words.insert(String(line)) }
+        }
+        let names = Array(drugs.keys) + Array(drugs.values) + Array(labs.keys) + labs.values.map(\.component)
+            + Array(vaccines.keys) + Array(vaccineWords) + Array(specialties.keys)
+            + rows("problems").flatMap { $0 }
+        for name in names {
+            for word in name.lowercased().split(whereSeparator: { !$0.isLetter }) where word.count >= 4 { words.insert(String(word)) }
+        }
+        return words
+    }()
+
+    /// Whether a word (letters only, any case) is English or a vocabulary's, as printed or with a usual ending taken
+    /// off ("peanuts", "iodinated", "sulfonamides"); words under four letters are not judged.
+    public static func isKnownWord(_ word: String) -> Bool {
+        let lower = word.lowercased()
+        guard lower.count >= 4 else { return true }
+        if knownWords.contains(lower) { return true }
+        let endings: [(String, String)] = [("s", ""), ("es", ""), ("ies", "y"), ("ed", ""), ("ed", "e"), ("d", ""),
+                                           ("ing", ""), ("ing", "e"), ("ly", ""), ("al", ""), ("ic", ""), ("ated", "ate"),
+                                           ("ation", "ate"), ("ness", ""), ("ment", "")]
+        for (ending, replacement) in endings where lower.hasSuffix(ending) && lower.count - ending.count >= 3 {
+            if knownWords.contains(String(lower.dropLast(ending.count)) + replacement) { return true }
+        }
+        return false
+    }
+
     static func rows(_ name: String) -> [[String]] {
         guard let url = Bundle.module.url(forResource: name, withExtension: "tsv", subdirectory: "Vocabulary")
             ?? Bundle.module.url(forResource: name, withExtension: "tsv"),

@@ -207,6 +207,18 @@ func tablePage(_ rows: [[String]], columns: [Double], above: [String] = []) -> P
         #expect(FactChecks.problem(group: .immunizations, field: .vaccine, value: "Meningococcal MCV40", confidence: 100) == nil)
         #expect(FactChecks.problem(group: .immunizations, field: .vaccine, value: "Td (adult)", confidence: 80) == nil)
         #expect(FactChecks.problem(group: .immunizations, field: .vaccine, value: "Influenza, high-dose, quadrivalent", confidence: 80) == nil)
+        // Names read by OCR with a word no dictionary holds, a character no name holds or stray punctuation.
+        #expect(FactChecks.problem(group: .problems, field: .name, value: "Vitamin D deficlency", confidence: 97) != nil)
+        #expect(FactChecks.problem(group: .allergies, field: .substance, value: "lodinated contrast", confidence: 97) != nil)
+        #expect(FactChecks.problem(group: .allergies, field: .substance, value: "Cephalexin -.rash", confidence: 97) != nil)
+        #expect(FactChecks.problem(group: .medications, field: .name, value: "Fluticasone nasa!", confidence: 97) != nil)
+        #expect(FactChecks.problem(group: .problems, field: .name, value: "Vitamin D deficiency", confidence: 97) == nil)
+        #expect(FactChecks.problem(group: .allergies, field: .substance, value: "Iodinated contrast", confidence: 97) == nil)
+        #expect(FactChecks.problem(group: .allergies, field: .substance, value: "Peanuts", confidence: 97) == nil)
+        #expect(FactChecks.problem(group: .problems, field: .name, value: "Type 2 diabetes mellitus", confidence: 97) == nil)
+        #expect(FactChecks.problem(group: .problems, field: .name, value: "COPD with acute exacerbation", confidence: 97) == nil)
+        #expect(FactChecks.problem(group: .problems, field: .name, value: "Vitamin D deficlency", confidence: 100) == nil,
+                "a text layer's words are as printed")
         #expect(FactChecks.problem(group: .encounters, field: .provider, value: "Ilse Vogel, MO", confidence: 80) != nil)
         #expect(FactChecks.problem(group: .encounters, field: .provider, value: "Ilse Vogel, MD", confidence: 80) == nil)
         #expect(FactChecks.problem(group: .encounters, field: .provider, value: "Jo Ruiz, PA-C", confidence: 80) == nil)

@@ -119,6 +119,22 @@ func page(_ number: Int, _ lines: [String]) -> PageReading {
         #expect(saturation.map { $0["value"] } == ["94"])
     }
 
+    /// OCR's usual damage to a vitals line and a problem list: the scale letter run into the next word ("Fo") or
+    /// lost, ";" for ":", "kq" for kg (units taken from the value or the nearest unit, for review), a speck read as
+    /// a dot inside a name ("Type .2 diabetes").
+    @Test func vitalsAndProblemsReadThroughOCRDamage() {
+        let facts = extractor.extract(pages: [page(1, [
+            "PROGRESS NOTE", "Visit Date: 03/04/2026", "VITALS", "Temperature; 99.2 Fo 2 Sat: 95%", "Weight 84.2 kq",
+            "ACTIVE PROBLEMS", "Type .2 diabetes mellitus", "Hypertension. Stable on current dose",
+        ])])
+        let vitals = items(facts, .vitals)
+        #expect(vitals.first { $0["name"] == "temperature" }.map { [$0["value"], $0["unit"]] } == ["99.2", "F"])
+        #expect(vitals.first { $0["name"] == "weight" }.map { [$0["value"], $0["unit"]] } == ["84.2", "kg"])
+        let units = facts.filter { $0.group == .vitals && $0.field == .unit && ($0.value == "F" || $0.value == "kg") }
+        #expect(units.count == 2 && units.allSatisfy { $0.status == .needsReview })
+        #expect(items(facts, .problems).map { $0["name"] } == ["Type .2 diabetes mellitus", "Hypertension"])
+    }
+
     @Test func readsAnUnseenLayoutWithColumnsInAnotherOrder() {
         let facts = extractor.extract(pages: [page(1, [
             "NORTH COUNTY LAB SERVICES",
