@@ -368,7 +368,31 @@ public struct RulesExtractor: Sendable {
         }
         builder.flushPendingEncounter()
         Self.addEncounterTypes(&builder, types: pageTypes, inferred: inferredTypes, content: contentTypes)
-        return Self.mergeRepeatedLabs(Self.reviewContradictedNoKnownAllergies(builder.facts))
+        let facts = Self.reviewUnconfirmedPatientName(Self.reviewContradictedNoKnownAllergies(builder.facts), pages: pages)
+        return Self.mergeRepeatedLabs(facts)
+    }
+
+    /// A patient name read by OCR whose words the chart prints elsewhere (a running header, "RE:", a second
+    /// document) but one of which is read nowhere else ("Delacraix" beside "DELACROIX, GIDEON"): one of the readings
+    /// is wrong, so the name is kept for review. Initials and short words are not compared; a name printed once is
+    /// left as it is.
+    static func reviewUnconfirmedPatientName(_ facts: [ExtractedFact], pages: [PageReading]) -> [ExtractedFact] {
+        guard let index = facts.firstIndex(where: { $0.group == .patient && $0.field == .name && $0.status == .verified }),
+              facts[index].ocrConfidence < 100 else { return facts }
+        func words(_ text: String) -> [String] {
+            text.lowercased().split(whereSeparator: { !$0.isLetter }).map(String.init).filter { $0.count >= 3 }
+        }
+        var counts: [String: Int] = [:]
+        for page in pages where !page.isBlank {
+            for word in page.words { for part in words(word.text) { counts[part, default: 0] += 1 } }
+        }
+        let name = Set(words(facts[index].value))
+        guard name.contains(where: { counts[$0, default: 0] >= 2 }),
+              let lone = name.sorted().first(where: { counts[$0, default: 0] < 2 }) else { return facts }
+        var result = facts
+        result[index].status = .needsReview
+        result[index].reviewReason = "\"\(lone)\" of the patient's name is read nowhere else in the chart, which prints the name again"
+        return result
     }
 
     /// What names a document's type: the type, the line that says it, and its page.

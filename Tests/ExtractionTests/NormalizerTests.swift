@@ -119,6 +119,17 @@ func page(_ number: Int, _ lines: [String]) -> PageReading {
         #expect(saturation.map { $0["value"] } == ["94"])
     }
 
+    /// A patient name read by OCR that the chart's other mention of the patient does not confirm is kept for review.
+    @Test func aPatientNameOtherMentionsDoNotConfirmNeedsReview() {
+        func name(_ grid: String) -> ExtractedFact? {
+            extractor.extract(pages: [page(1, ["DELACROIX, GIDEON 88123456 Medication List", "MEDICATION LIST",
+                                                "Patient Name: \(grid)", "Date: 03/04/2026"])])
+                .first { $0.group == .patient && $0.field == .name }
+        }
+        #expect(name("Gideon Z. Delacroix")?.status == .verified)
+        #expect(name("Gideon Z. Delacraix")?.status == .needsReview)
+    }
+
     /// OCR's usual damage to a vitals line and a problem list: the scale letter run into the next word ("Fo") or
     /// lost, ";" for ":", "kq" for kg (units taken from the value or the nearest unit, for review), a speck read as
     /// a dot inside a name ("Type .2 diabetes").
