@@ -50,6 +50,30 @@ enum FactChecks {
         return nil
     }
 
+    /// A name read by OCR with its misread words spelled as the closest known word (`Vocabulary.closestWord`), the
+    /// printed capitals kept ("Vitamin D deticiency" -> "Vitamin D deficiency", "lodinated contrast" -> "Iodinated
+    /// contrast"); nil unless every word `misreadWord` objects to was spelled so.
+    static func respelled(_ value: String) -> String? {
+        guard misreadWord(value) != nil else { return nil }
+        var changed = false
+        var tokens: [String] = []
+        for (index, token) in value.split(separator: " ").map(String.init).enumerated() {
+            let core = token.trimmingCharacters(in: CharacterSet(charactersIn: ".,;:()'\""))
+            guard misreadWord(token) != nil, !core.isEmpty, let word = Vocabulary.closestWord(core) else {
+                tokens.append(token)
+                continue
+            }
+            var spelled = word
+            if let first = core.first, first.isUppercase || (index == 0 && "l!|1".contains(first)) {
+                spelled = spelled.prefix(1).uppercased() + spelled.dropFirst()
+            }
+            tokens.append(token.replacingOccurrences(of: core, with: spelled))
+            changed = true
+        }
+        let result = tokens.joined(separator: " ")
+        return changed && misreadWord(result) == nil ? result : nil
+    }
+
     /// Why `value` cannot be a `field` of `group`, or nil when it passes. `confidence` is the
     /// mean confidence of the words it was read from.
     static func problem(group: FactGroup, field: FactField, value: String, confidence: Double = 100) -> String? {

@@ -89,6 +89,13 @@ public struct RulesExtractor: Sendable {
                 reason = reason ?? "read as \"\(value)\": taken for \(spelled), the only test of that shape"
                 value = spelled
             }
+            // A name whose misread words are each one edit from one known word: spelled so, for review.
+            if [.problems, .allergies, .medications, .immunizations].contains(group),
+               [.name, .substance, .vaccine, .reaction].contains(field), !words.isEmpty, confidence < 100,
+               let spelled = FactChecks.respelled(value) {
+                reason = reason ?? "read as \"\(value)\": spelled as the closest known words, \(spelled)"
+                value = spelled
+            }
             if reason == nil, confidence < minimumConfidence, !words.isEmpty {
                 reason = "OCR confidence \(Int(confidence)) is below \(Int(minimumConfidence))"
             }

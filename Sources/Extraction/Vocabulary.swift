@@ -193,6 +193,64 @@ public enum Vocabulary {
         return false
     }
 
+    /// `knownWords` as bytes, by length, for `closestWord`.
+    static let knownWordsByLength: [Int: [[UInt8]]] = {
+        var buckets: [Int: [[UInt8]]] = [:]
+        for word in knownWords { buckets[word.utf8.count, default: []].append(Array(word.utf8)) }
+        return buckets
+    }()
+
+    /// Characters OCR takes for one another: substituting within a group costs half an edit.
+    static let confusable: [UInt8: Int] = {
+        var groups: [UInt8: Int] = [:]
+        for (index, group) in ["li1!|tjf", "o0ace", "gqy9", "s5$", "b8", "uv"].enumerated() {
+            for byte in group.utf8 { groups[byte] = index }
+        }
+        return groups
+    }()
+
+    /// The known word a word of five characters or more read by OCR stands for: the only one within one edit, where
+    /// swapping characters OCR confuses (l/i/1/!, o/a/c/e, g/q/y, s/5) costs half an edit ("deticiency" is
+    /// deficiency, "Clapidogre!" clopidogrel, "lodinated" iodinated). Nil when the word is known, or none or several
+    /// are that close. Lower case.
+    public static func closestWord(_ word: String) -> String? {
+        let read = Array(word.lowercased().utf8)
+        guard read.count >= 5, read.count <= 30, !(word.allSatisfy(\.isLetter) && isKnownWord(word)) else { return nil }
+        var best: (word: [UInt8], cost: Double)?
+        var tied = false
+        for length in (read.count - 1)...(read.count + 1) {
+            for candidate in knownWordsByLength[length] ?? [] {
+                guard let cost = editCost(read, candidate, limit: 1.0) else { continue }
+                if let current = best {
+                    if cost < current.cost { best = (candidate, cost); tied = false } else if cost == current.cost, candidate != current.word { tied = true }
+                } else {
+                    best = (candidate, cost)
+                }
+            }
+        }
+        guard let best, !tied else { return nil }
+        return String(decoding: best.word, as: UTF8.self)
+    }
+
+    /// The weighted edit cost from `a` to `b`, or nil when it exceeds `limit`.
+    static func editCost(_ a: [UInt8], _ b: [UInt8], limit: Double) -> Double? {
+        var previous = (0...b.count).map(Double.init)
+        var current = previous
+        for i in 1...a.count {
+            current[0] = Double(i)
+            var rowBest = current[0]
+            for j in 1...b.count {
+                let x = a[i - 1], y = b[j - 1]
+                let substitution = x == y ? 0 : (confusable[x].map { $0 == confusable[y] } == true ? 0.5 : 1)
+                current[j] = min(previous[j - 1] + substitution, previous[j] + 1, current[j - 1] + 1)
+                rowBest = min(rowBest, current[j])
+            }
+            if rowBest > limit { return nil }
+            swap(&previous, &current)
+        }
+        return previous[b.count] <= limit ? previous[b.count] : nil
+    }
+
     static func rows(_ name: String) -> [[String]] {
         guard let url = Bundle.module.url(forResource: name, withExtension: "tsv", subdirectory: "Vocabulary")
             ?? Bundle.module.url(forResource: name, withExtension: "tsv"),

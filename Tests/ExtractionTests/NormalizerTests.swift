@@ -268,6 +268,18 @@ func page(_ number: Int, _ lines: [String]) -> PageReading {
         #expect(Vocabulary.drugByShape("Metforrnin") == nil, "rn for m is not among the confusions")
     }
 
+    /// A misread word is spelled as the only known word within one edit, OCR's confusions costing half.
+    @Test func misreadWordsAreSpelledAsTheClosestKnownWord() {
+        #expect(Vocabulary.closestWord("deticiency") == "deficiency")
+        #expect(Vocabulary.closestWord("Clapidogre!") == "clopidogrel")
+        #expect(Vocabulary.closestWord("Famatidine") == "famotidine")
+        #expect(Vocabulary.closestWord("deficiency") == nil, "known as read")
+        #expect(Vocabulary.closestWord("Qzxwvk") == nil, "nothing that close")
+        #expect(FactChecks.respelled("Vitamin D deticiency") == "Vitamin D deficiency")
+        #expect(FactChecks.respelled("Fluticasone nasa!") == "Fluticasone nasal")
+        #expect(FactChecks.respelled("Vitamin D deficiency") == nil)
+    }
+
     /// A misread name is spelled as the vocabulary's name of its shape, keeping the printed capitals.
     @Test func misreadLabNamesAreSpelledAsTheVocabularyHasThem() {
         #expect(Vocabulary.labSpelling(correcting: "HbAIc") == "HbA1c")
