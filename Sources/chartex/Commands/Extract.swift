@@ -71,29 +71,7 @@ extension Chartex {
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
             var failures = 0
             for file in files {
-                var pages: [PageReading] = []
-                let failuresBefore = failures
-                let cached = pagesCache.flatMap { cacheFile(in: $0, for: file) }
-                if let cached, let data = FileManager.default.contents(atPath: cached),
-                   let stored = try? JSONDecoder().decode([PageReading].self, from: data) {
-                    pages = stored
-                } else { do {
-                    try reader.read(.path(RawPath.argument(file)), options: reading.options) { outcome in
-                        switch outcome {
-                        case .read(let page): pages.append(page)
-                        case .failed(let error):
-                            failures += 1
-                            FileHandle.standardError.write(Data("chartex: \(error)\n".utf8))
-                        }
-                    }
-                } catch {
-                    failures += 1
-                    FileHandle.standardError.write(Data("chartex: \(error)\n".utf8))
-                    continue
-                }
-                if let cached, failures == failuresBefore, let data = try? JSONEncoder().encode(pages) {
-                    _ = FileManager.default.createFile(atPath: cached, contents: data, attributes: [.posixPermissions: 0o600])
-                } }
+                guard let pages = readPages(file, with: reader, failures: &failures) else { continue }
                 var results: [ModelPageResult] = []
                 if let extractor {
                     let path = RawPath.argument(file), pixels = configuration.imagePixels
@@ -131,6 +109,38 @@ extension Chartex {
                 }
             }
             if failures > 0 { throw ExitStatus.inputFailed }
+        }
+
+        /// The pages of `file`: read by `reader` (each page that fails counted and reported), or taken from
+        /// `--pages-cache` when it holds them; a file read without failures is kept there. Nil when the file cannot
+        /// be opened at all.
+        private func readPages(_ file: String, with reader: ChartReader, failures: inout Int) -> [PageReading]? {
+            let cached = pagesCache.flatMap { cacheFile(in: $0, for: file) }
+            if let cached, let data = FileManager.default.contents(atPath: cached),
+               let stored = try? JSONDecoder().decode([PageReading].self, from: data) {
+                return stored
+            }
+            var pages: [PageReading] = []
+            var failed = 0
+            do {
+                try reader.read(.path(RawPath.argument(file)), options: reading.options) { outcome in
+                    switch outcome {
+                    case .read(let page): pages.append(page)
+                    case .failed(let error):
+                        failed += 1
+                        FileHandle.standardError.write(Data("chartex: \(error)\n".utf8))
+                    }
+                }
+            } catch {
+                failures += failed + 1
+                FileHandle.standardError.write(Data("chartex: \(error)\n".utf8))
+                return nil
+            }
+            failures += failed
+            if let cached, failed == 0, let data = try? JSONEncoder().encode(pages) {
+                _ = FileManager.default.createFile(atPath: cached, contents: data, attributes: [.posixPermissions: 0o600])
+            }
+            return pages
         }
 
         /// The `--pages-cache` file for `file`: its content's hash and the reading options, so a changed file or other
