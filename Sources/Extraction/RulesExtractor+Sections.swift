@@ -394,15 +394,24 @@ extension RulesExtractor {
             builder.add(.labs, item, .name, raw: name, value: name, line: line, words: nameWords)
             let number = ValueNormalizer.number(value.raw)
             var review: String?
+            var disagreement: String?
             if let number {
-                review = LabPlausibility.problem(value: number, printed: value.raw, range: range.flatMap { ReferenceRange($0.0) })
+                let parsed = range.flatMap { ReferenceRange($0.0) }
+                review = LabPlausibility.problem(value: number, printed: value.raw, range: parsed)
+                // Read by OCR, a printed flag the value and range do not bear out: one of the three is misread.
+                if line.words.contains(where: { $0.conf < 100 }), let printed = value.flag ?? flag?.0 {
+                    disagreement = LabPlausibility.flagDisagreement(value: number, printed: value.raw, range: parsed,
+                                                                   flag: printed, flagsPrinted: true)
+                }
+                review = review ?? disagreement
             }
             builder.add(.labs, item, .value, raw: value.raw, value: number.map { Self.format($0) } ?? value.raw, line: line,
                         words: value.words, review: review)
             if let unit { builder.add(.labs, item, .unit, raw: unit.0, value: unit.0, line: line, words: unit.1, review: unitReview) }
             if let range { builder.add(.labs, item, .referenceRange, raw: range.0, value: range.0, line: line, words: range.1) }
             if let f = value.flag ?? flag?.0 {
-                builder.add(.labs, item, .flag, raw: f, value: f, line: line, words: value.flag != nil ? value.words : flag!.1)
+                builder.add(.labs, item, .flag, raw: f, value: f, line: line, words: value.flag != nil ? value.words : flag!.1,
+                            review: disagreement)
             } else if let number, let parsed = range.flatMap({ ReferenceRange($0.0) }), let derived = parsed.flag(for: number) {
                 // No flag printed: the reference range says it.
                 builder.add(.labs, item, .flag, raw: derived, value: derived, line: line, words: range!.1)

@@ -136,6 +136,14 @@ extension RulesExtractor {
             : ReferenceRange(rangeText.replacingOccurrences(of: #"(\d),(\d)"#, with: "$1.$2", options: .regularExpression))
         var review = misread
         if review == nil, let number { review = LabPlausibility.problem(value: number, printed: valueText, range: reference) }
+        let flagWords = cell(.flag).isEmpty ? Array(valueWords.dropFirst()) : cell(.flag)
+        let printedFlag = attachedFlag.flatMap(ValueNormalizer.flag) ?? flagWords.lazy.compactMap({ ValueNormalizer.flag($0.text) }).first
+        // Read by OCR, a flag that the value and range do not bear out: one of the three is misread.
+        let disagreement = line.words.contains(where: { $0.conf < 100 }) ? number.flatMap {
+            LabPlausibility.flagDisagreement(value: $0, printed: valueText, range: reference, flag: printedFlag,
+                                             flagsPrinted: table.column(.flag) != nil)
+        } : nil
+        review = review ?? disagreement
         builder.add(.labs, item, .value, raw: first.text, value: number.map { Self.format($0) } ?? valueText, line: line,
                     words: Self.range(of: [first], in: words), review: review)
         let unitWords = cell(.unit)
@@ -157,13 +165,15 @@ extension RulesExtractor {
                         words: Self.range(of: rangeWords, in: words),
                         review: repaired == rangeText ? nil : "read as \"\(rangeText)\": a comma taken for a decimal point")
         }
-        let flagWords = cell(.flag).isEmpty ? Array(valueWords.dropFirst()) : cell(.flag)
         if let attachedFlag, let flag = ValueNormalizer.flag(attachedFlag) {
-            builder.add(.labs, item, .flag, raw: attachedFlag, value: flag, line: line, words: Self.range(of: [first], in: words))
-        } else if let flag = flagWords.lazy.compactMap({ ValueNormalizer.flag($0.text) }).first {
-            builder.add(.labs, item, .flag, raw: flag, value: flag, line: line, words: Self.range(of: flagWords, in: words))
+            builder.add(.labs, item, .flag, raw: attachedFlag, value: flag, line: line, words: Self.range(of: [first], in: words),
+                        review: disagreement)
+        } else if let flag = printedFlag {
+            builder.add(.labs, item, .flag, raw: flag, value: flag, line: line, words: Self.range(of: flagWords, in: words),
+                        review: disagreement)
         } else if let number, let reference, let derived = reference.flag(for: number) {
-            builder.add(.labs, item, .flag, raw: derived, value: derived, line: line, words: Self.range(of: rangeWords, in: words))
+            builder.add(.labs, item, .flag, raw: derived, value: derived, line: line, words: Self.range(of: rangeWords, in: words),
+                        review: disagreement)
         }
         if let date = context.sectionDate ?? context.encounterDate {
             builder.add(.labs, item, .date, raw: date, value: date, line: line, words: 0..<0)

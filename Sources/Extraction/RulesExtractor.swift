@@ -748,9 +748,12 @@ public struct RulesExtractor: Sendable {
             var matched = false
             for length in stride(from: 4, through: 1, by: -1) where i + length <= line.words.count {
                 let candidate = line.words[i..<(i + length)].map(\.text).joined(separator: " ")
-                guard candidate.hasSuffix(":") else { continue }
+                guard let end = candidate.last, ":;}".contains(end) else { continue }
                 let label = String(candidate.dropLast()).lowercased()
-                if let key = Self.labels[label] ?? Self.composedLabel(label) ?? Self.misreadLabel(label) {
+                // OCR reads a colon as a semicolon or brace ("Specimen Collected;", "Ordering Provider}"), a known
+                // label's only: an unknown word before one is not taken for a label.
+                let known = Self.labels[label] ?? Self.composedLabel(label)
+                if let key = end == ":" ? known ?? Self.misreadLabel(label) : (line.confidence(i..<(i + length)) < 100 ? known : nil) {
                     starts.append((i, length, key))
                     i += length
                     matched = true

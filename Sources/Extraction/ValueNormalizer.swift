@@ -35,19 +35,25 @@ public enum ValueNormalizer {
         return trimmed
     }
 
-    /// The known unit a misread one stands for: the only known unit of three or more
-    /// characters one character (substituted, added or dropped) away from it ("mg/db" → mg/dL,
-    /// "x1043/uL" → x10^3/uL). Nil when none or more than one is that close.
+    /// The known unit a misread one stands for: the known unit of three or more characters closest to it, within
+    /// one character substituted, added or dropped, where swapping characters OCR confuses costs half ("mg/db" →
+    /// mg/dL, "x1043/uL" → x10^3/uL, "1U/L" → IU/L rather than U/L). Nil when none, or several, are closest.
     public static func correctedUnit(_ text: String) -> String? {
-        let key = Array(unit(text).lowercased())
-        guard key.count >= 3, units[String(key)] == nil else { return nil }
-        var found: String?
-        for (known, canonical) in units where known.count >= 3 && abs(known.count - key.count) <= 1 {
-            guard RulesExtractor.withinOneEdit(key, Array(known)) else { continue }
-            if let found, found != canonical { return nil }
-            found = canonical
+        let key = unit(text).lowercased()
+        guard key.count >= 3, units[key] == nil else { return nil }
+        let read = Array(key.utf8)
+        var best: (unit: String, cost: Double)?
+        var tied = false
+        for (known, canonical) in units where known.count >= 3 && abs(known.utf8.count - read.count) <= 1 {
+            guard let cost = Vocabulary.editCost(read, Array(known.utf8), limit: 1) else { continue }
+            if let current = best, cost >= current.cost {
+                if cost == current.cost, canonical != current.unit { tied = true }
+                continue
+            }
+            best = (canonical, cost)
+            tied = false
         }
-        return found
+        return tied ? nil : best?.unit
     }
 
     /// True when `text` is a unit this normaliser knows.
@@ -79,7 +85,7 @@ public enum ValueNormalizer {
     }
 }
 
-/// A reference range as printed: `70-99`, `0.74 - 1.35`, `<200`, `>=60`, `≤ 5.6`.
+/// A reference range as printed: `70-99`, `0.74 - 1.35`, `<200`, `>=60`, `≤ 5.6`; nil for `20-15`.
 public struct ReferenceRange: Sendable, Hashable {
     public var low: Double?
     public var high: Double?
@@ -88,8 +94,10 @@ public struct ReferenceRange: Sendable, Hashable {
         let t = text.replacingOccurrences(of: " ", with: "").replacingOccurrences(of: "≤", with: "<=")
             .replacingOccurrences(of: "≥", with: ">=")
         if let match = t.firstMatch(of: /^(\d+(?:\.\d+)?)[-–](\d+(?:\.\d+)?)$/) {
-            low = Double(match.1)
-            high = Double(match.2)
+            // A low end not below the high end is no range ("1600-199": a digit misread or run in).
+            guard let from = Double(match.1), let to = Double(match.2), from < to else { return nil }
+            low = from
+            high = to
         } else if let match = t.firstMatch(of: /^<=?(\d+(?:\.\d+)?)$/) {
             high = Double(match.1)
         } else if let match = t.firstMatch(of: /^>=?(\d+(?:\.\d+)?)$/) {
@@ -126,6 +134,23 @@ public enum LabPlausibility {
             for divisor in [10.0, 100.0, 1000.0] where range.flag(for: value / divisor) == nil && range.low != nil {
                 return "\(printed) may have lost its decimal point (\(value / divisor) would be in range)"
             }
+        }
+        return nil
+    }
+
+    /// Why a row's flag and its value against its range disagree, or nil: a row flagged H or L whose value is not
+    /// beyond that end of its range, or, in a report that prints flags (`flagsPrinted`), a row left unflagged whose
+    /// value is outside it. Read by OCR, one of the three was misread ("148" as "348", "0-149" as "9-149", a lost "H").
+    public static func flagDisagreement(value: Double, printed: String, range: ReferenceRange?, flag: String?,
+                                        flagsPrinted: Bool) -> String? {
+        guard let range else { return nil }
+        let derived = range.flag(for: value)
+        if let flag, flag != derived {
+            let place = derived == "H" ? "above" : derived == "L" ? "below" : "inside"
+            return "flagged \(flag), but \(printed) is \(place) its range: the value, range or flag misread?"
+        }
+        if flag == nil, flagsPrinted, let derived {
+            return "\(printed) is \(derived == "H" ? "above" : "below") its range, but no flag is printed: the value, range or flag misread?"
         }
         return nil
     }

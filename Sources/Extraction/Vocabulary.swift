@@ -109,12 +109,51 @@ public enum Vocabulary {
     /// A test name as OCR misread it, spelled as the vocabulary's name of the same shape ("HbAIc" -> "HbA1c", "C02" ->
     /// "CO2", "Het" -> "Hct"), keeping the printed capitals; nil when the name is known as read, no name or names of
     /// more than one test have that shape, or it is shorter than three characters. The corrected name is for review:
-    /// the extractor stores it `needs_review` with what was read.
+    /// the extractor stores it `needs_review` with what was read. A name of no test's shape is spelled as the closest
+    /// test's name (`closestLab`).
     public static func labSpelling(correcting read: String) -> String? {
         let name = read.trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: ":;,."))
         let key = shape(name)
-        guard lab(name) == nil, key.count >= 3, let candidates = labShapes[key], Set(candidates.map(\.loinc)).count == 1,
-              let alias = labAliasesByShape[key]?.filter({ $0.count == name.count }).min() else { return nil }
+        guard lab(name) == nil, key.count >= 3 else { return nil }
+        if let candidates = labShapes[key], Set(candidates.map(\.loinc)).count == 1,
+           let alias = labAliasesByShape[key]?.filter({ $0.count == name.count }).min() {
+            return spelledLike(name, alias)
+        }
+        return closestLab(name).flatMap { spelledLike(name, $0) }
+    }
+
+    /// The vocabulary's test name closest to a name OCR misread beyond its shape ("Hyb" for Hgb, "VACR" for UACR,
+    /// "Vitamin 812", "HOL cholesterol"): the only test within half an edit (names of three or four characters) or one
+    /// edit (longer), where swapping characters OCR confuses costs half an edit. Lower case, as the vocabulary has it.
+    static func closestLab(_ name: String) -> String? {
+        let read = Array(name.lowercased().utf8)
+        guard read.count >= 3, read.count <= 40 else { return nil }
+        let limit = read.count <= 4 ? 0.5 : 1.0
+        var best: (alias: String, loinc: String, cost: Double)?
+        var tied = false
+        for (alias, lab) in labs where alias.utf8.count >= 3 && abs(alias.utf8.count - read.count) <= 1 {
+            guard let cost = editCost(read, Array(alias.utf8), limit: limit) else { continue }
+            if let current = best {
+                if cost < current.cost {
+                    best = (alias, lab.loinc, cost)
+                    tied = false
+                } else if cost == current.cost, lab.loinc != current.loinc {
+                    tied = true
+                }
+            } else {
+                best = (alias, lab.loinc, cost)
+            }
+        }
+        guard let best, !tied else { return nil }
+        return best.alias
+    }
+
+    /// `alias` with the capitals of the name it was read as, letter for letter where the two are as long.
+    static func spelledLike(_ name: String, _ alias: String) -> String? {
+        guard alias.count == name.count else {
+            let capitalised = name.first?.isUppercase == true ? alias.prefix(1).uppercased() + alias.dropFirst() : alias
+            return name.allSatisfy({ !$0.isLowercase }) ? alias.uppercased() : capitalised
+        }
         var spelled = ""
         var capitals = false
         for (printed, wanted) in zip(name, alias) {
@@ -122,7 +161,9 @@ public enum Vocabulary {
             if printed.lowercased() == String(wanted) {
                 spelled.append(printed)
             } else {
-                spelled += wanted.isLetter && (printed.isUppercase || (!printed.isLetter && capitals)) ? wanted.uppercased() : String(wanted)
+                // A letter read as a digit or sign is a capital among capitals or digits ("C02" CO2, "812" B12).
+                spelled += wanted.isLetter && (printed.isUppercase || (!printed.isLetter && (capitals || printed.isNumber)))
+                    ? wanted.uppercased() : String(wanted)
             }
         }
         return spelled == name ? nil : spelled
@@ -203,7 +244,7 @@ public enum Vocabulary {
     /// Characters OCR takes for one another: substituting within a group costs half an edit.
     static let confusable: [UInt8: Int] = {
         var groups: [UInt8: Int] = [:]
-        for (index, group) in ["li1!|tjf", "o0ace", "gqy9", "s5$", "b8", "uv"].enumerated() {
+        for (index, group) in ["li1!|tjf", "o0ace", "gqy9", "s5$", "b8", "uv", "z2"].enumerated() {
             for byte in group.utf8 { groups[byte] = index }
         }
         return groups

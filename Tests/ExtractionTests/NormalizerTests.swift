@@ -33,6 +33,9 @@ import Testing
         #expect(ValueNormalizer.correctedUnit("x1043/uL") == "x10^3/uL")
         #expect(ValueNormalizer.correctedUnit("mg/db") == "mg/dL")
         #expect(ValueNormalizer.correctedUnit("m/l") == nil)  // mg/L or U/L: ambiguous
+        #expect(ValueNormalizer.correctedUnit("1U/L") == "IU/L")  // 1 for I is OCR's swap: closer than U/L
+        #expect(ValueNormalizer.correctedUnit("mg/t") == "mg/L")  // t for l, closer than mg/g
+        #expect(ValueNormalizer.correctedUnit("HU/L") == nil)  // IU/L or U/L, a whole edit each
         #expect(ValueNormalizer.correctedUnit("mg/dL") == nil)  // known already
         #expect(ValueNormalizer.unit("K/uL") == "x10^3/uL")
         #expect(ValueNormalizer.unit("furlongs") == "furlongs")
@@ -53,6 +56,7 @@ import Testing
         #expect(range.flag(for: 1.38) == "H" && range.flag(for: 0.5) == "L" && range.flag(for: 1) == nil)
         #expect(ReferenceRange("<200")?.high == 200 && ReferenceRange(">=60")?.low == 60 && ReferenceRange("≤ 5.6")?.high == 5.6)
         #expect(ReferenceRange("see note") == nil)
+        #expect(ReferenceRange("1600-199") == nil && ReferenceRange("44-12") == nil, "a low end above the high end")
     }
 
     @Test func flagsValuesThatLostTheirDecimalPoint() {
@@ -62,6 +66,20 @@ import Testing
         #expect(LabPlausibility.problem(value: 126, printed: "126", range: ReferenceRange("70-99")) == nil)
         #expect(LabPlausibility.problem(value: 212, printed: "212", range: ReferenceRange("<200")) == nil)
         #expect(LabPlausibility.problem(value: 58, printed: "58", range: ReferenceRange(">=60")) == nil)
+    }
+
+    /// A flag the value and range do not bear out, or no flag where the report prints them and the value is out of
+    /// range: one of the three was misread.
+    @Test func flagsThatTheValueAndRangeDoNotBearOut() {
+        let range = ReferenceRange("0-149")
+        #expect(LabPlausibility.flagDisagreement(value: 348, printed: "348", range: range, flag: nil, flagsPrinted: true) != nil)
+        #expect(LabPlausibility.flagDisagreement(value: 348, printed: "348", range: range, flag: nil, flagsPrinted: false) == nil)
+        #expect(LabPlausibility.flagDisagreement(value: 348, printed: "348", range: range, flag: "H", flagsPrinted: true) == nil)
+        #expect(LabPlausibility.flagDisagreement(value: 148, printed: "148", range: range, flag: "H", flagsPrinted: true) != nil)
+        #expect(LabPlausibility.flagDisagreement(value: 148, printed: "148", range: range, flag: nil, flagsPrinted: true) == nil)
+        #expect(LabPlausibility.flagDisagreement(value: 9.6, printed: "9.6", range: ReferenceRange("11.1-15.9"), flag: "H",
+                                                 flagsPrinted: true) != nil)
+        #expect(LabPlausibility.flagDisagreement(value: 9.6, printed: "9.6", range: nil, flag: "H", flagsPrinted: true) == nil)
     }
 }
 
@@ -215,6 +233,16 @@ func page(_ number: Int, _ lines: [String]) -> PageReading {
         #expect(items(facts, .medications).first?["status"] == "discontinued")
     }
 
+    /// OCR reads a label's colon as a semicolon or brace; a known label is still a label, and its date dates the labs.
+    @Test func aLabelWhoseColonOCRMisreadIsStillALabel() {
+        let facts = extractor.extract(pages: [page(1, [
+            "LABORATORY REPORT", "Specimen Collected; 04/14/2025", "Ordering Provider} Gwendolyn Marsh, DO",
+            "Recent Labs:", "Glucose 98 mg/dL 70-99", "Remarks; none",
+        ])])
+        #expect(items(facts, .labs).first?["date"] == "2025-04-14")
+        #expect(items(facts, .encounters).first?["provider"] == "Gwendolyn Marsh, DO")
+    }
+
     @Test func blankPagesGiveNothingAndNKDAMeansNone() {
         #expect(extractor.extract(pages: [page(1, [])]).isEmpty)
         let facts = extractor.extract(pages: [page(1, ["Patient: Roe, Richard MRN: 42", "Allergies: NKDA"])])
@@ -289,5 +317,13 @@ func page(_ number: Int, _ lines: [String]) -> PageReading {
         #expect(Vocabulary.labSpelling(correcting: "Hct") == nil, "known as read")
         #expect(Vocabulary.labSpelling(correcting: "Xylophone") == nil)
         #expect(Vocabulary.labSpelling(correcting: "Na") == nil, "too short to tell")
+        // No test has the name's shape: the closest test within half an edit (short names) or one (longer), OCR's
+        // swaps (y/g, v/u, 8/b) costing half.
+        #expect(Vocabulary.labSpelling(correcting: "Hyb") == "Hgb")
+        #expect(Vocabulary.labSpelling(correcting: "VACR") == "UACR")
+        #expect(Vocabulary.labSpelling(correcting: "Vitamin 812") == "Vitamin B12")
+        #expect(Vocabulary.labSpelling(correcting: "HOL cholesterol") == "HDL cholesterol")
+        #expect(Vocabulary.labSpelling(correcting: "WAC") == nil, "a whole edit from WBC: too far for three letters")
+        #expect(Vocabulary.labSpelling(correcting: "Lactate") == nil, "no test that close")
     }
 }
