@@ -128,6 +128,7 @@ enum FactChecks {
             }
         case (.encounters, .provider):
             if value.hasSuffix(",") { return "the name ends at a comma: cut short?" }
+            if let first = value.first, !first.isLetter { return "the name starts with \"\(first)\": a mark read into it?" }
             // "Ilse Vogel, MO": the credential after the comma is none charts print, so it may be misread.
             if confidence < readByOCR, let comma = value.lastIndex(of: ",") {
                 let credentials = value[value.index(after: comma)...].split(whereSeparator: { $0 == " " || $0 == "," || $0 == "/" })

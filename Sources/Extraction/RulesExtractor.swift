@@ -89,6 +89,12 @@ public struct RulesExtractor: Sendable {
                 reason = reason ?? "read as \"\(value)\": taken for \(spelled), the only test of that shape"
                 value = spelled
             }
+            // A problem name OCR misread within an edit of one condition's name: spelled so, for review.
+            if group == .problems, field == .name, !words.isEmpty, confidence < 100,
+               let spelled = Vocabulary.problemSpelling(correcting: value) {
+                reason = reason ?? "read as \"\(value)\": taken for \(spelled), the closest condition"
+                value = spelled
+            }
             // A name whose misread words are each one edit from one known word: spelled so, for review.
             if [.problems, .allergies, .medications, .immunizations].contains(group),
                [.name, .substance, .vaccine, .reaction].contains(field), !words.isEmpty, confidence < 100,
@@ -716,12 +722,20 @@ public struct RulesExtractor: Sendable {
     /// A known label that OCR misread by one character ("Altergies:", "Medicatlons:"): a
     /// label of 7 or more letters one edit away from exactly one known label. Shorter labels
     /// are too close to each other and to ordinary words to guess.
+    /// A label of several words may have one misread in each ("Nischarge bate:"): each word of four or more letters
+    /// one edit from the known label's word, shorter words as printed.
     static func misreadLabel(_ label: String) -> String? {
         guard label.count >= 7 else { return nil }
         let text = Array(label)
+        let words = label.split(separator: " ").map { Array($0) }
         var found: String?
-        for (known, key) in labels where known.count >= 7 && abs(known.count - text.count) <= 1 {
-            guard Self.withinOneEdit(text, Array(known)) else { continue }
+        for (known, key) in labels where known.count >= 7 {
+            let knownWords = known.split(separator: " ").map { Array($0) }
+            let whole = abs(known.count - text.count) <= 1 && Self.withinOneEdit(text, Array(known))
+            let wordByWord = words.count > 1 && words.count == knownWords.count && zip(words, knownWords).allSatisfy {
+                $0 == $1 || ($1.count >= 4 && Self.withinOneEdit($0, $1))
+            }
+            guard whole || wordByWord else { continue }
             if let found, found != key { return nil }  // ambiguous
             found = key
         }

@@ -128,24 +128,49 @@ public enum Vocabulary {
     static func closestLab(_ name: String) -> String? {
         let read = Array(name.lowercased().utf8)
         guard read.count >= 3, read.count <= 40 else { return nil }
-        let limit = read.count <= 4 ? 0.5 : 1.0
-        var best: (alias: String, loinc: String, cost: Double)?
+        return closest(read, among: labAliases, limit: read.count <= 4 ? 0.5 : 1.0)
+    }
+
+    static let labAliases: [(name: [UInt8], id: String)] = labs.map { (Array($0.key.utf8), $0.value.loinc) }
+
+    /// The condition a problem name OCR misread stands for ("Iran deficiency anemia", "Vitamin 0 deficiency"): the
+    /// only condition of the problem vocabulary whose title or name of eight characters or more is within one edit of
+    /// it, OCR's swaps costing half. Spelled with the capitals read; nil when the name is known as read, or none or
+    /// several conditions are that close.
+    public static func problemSpelling(correcting read: String) -> String? {
+        let name = read.trimmingCharacters(in: .whitespaces)
+        let key = Array(name.lowercased().utf8)
+        guard key.count >= 8, key.count <= 60, !problemNames.contains(where: { $0.name == key }),
+              let alias = closest(key, among: problemNames, limit: 1.0) else { return nil }
+        return spelledLike(name, alias)
+    }
+
+    static let problemNames: [(name: [UInt8], id: String)] = problems.flatMap { problem in
+        problem.aliases.filter { $0.utf8.count >= 8 }.map { (Array($0.utf8), problem.code) }
+    }
+
+    /// The name in `names` closest to `read` by `editCost` within `limit`, when only one entry (`id`) is closest. A
+    /// digit read for another digit is no misreading to undo ("Free T3" is not Free T4, "Type 1" not Type 2).
+    static func closest(_ read: [UInt8], among names: [(name: [UInt8], id: String)], limit: Double) -> String? {
+        func isDigit(_ byte: UInt8) -> Bool { byte >= 48 && byte <= 57 }
+        var best: (name: [UInt8], id: String, cost: Double)?
         var tied = false
-        for (alias, lab) in labs where alias.utf8.count >= 3 && abs(alias.utf8.count - read.count) <= 1 {
-            guard let cost = editCost(read, Array(alias.utf8), limit: limit) else { continue }
+        for (name, id) in names where name.count >= 3 && abs(name.count - read.count) <= 1 {
+            if name.count == read.count, zip(read, name).contains(where: { $0 != $1 && isDigit($0) && isDigit($1) }) { continue }
+            guard let cost = editCost(read, name, limit: limit) else { continue }
             if let current = best {
                 if cost < current.cost {
-                    best = (alias, lab.loinc, cost)
+                    best = (name, id, cost)
                     tied = false
-                } else if cost == current.cost, lab.loinc != current.loinc {
+                } else if cost == current.cost, id != current.id {
                     tied = true
                 }
             } else {
-                best = (alias, lab.loinc, cost)
+                best = (name, id, cost)
             }
         }
         guard let best, !tied else { return nil }
-        return best.alias
+        return String(decoding: best.name, as: UTF8.self)
     }
 
     /// `alias` with the capitals of the name it was read as, letter for letter where the two are as long.

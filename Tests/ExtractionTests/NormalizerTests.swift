@@ -161,7 +161,9 @@ func page(_ number: Int, _ lines: [String]) -> PageReading {
         #expect(vitals.first { $0["name"] == "weight" }.map { [$0["value"], $0["unit"]] } == ["84.2", "kg"])
         let units = facts.filter { $0.group == .vitals && $0.field == .unit && ($0.value == "F" || $0.value == "kg") }
         #expect(units.count == 2 && units.allSatisfy { $0.status == .needsReview })
-        #expect(items(facts, .problems).map { $0["name"] } == ["Type .2 diabetes mellitus", "Hypertension"])
+        // The speck's dot no longer ends the name, and the name is the condition's, for review.
+        #expect(items(facts, .problems).map { $0["name"] } == ["Type 2 diabetes mellitus", "Hypertension"])
+        #expect(facts.first { $0.group == .problems && $0.field == .name }?.status == .needsReview)
     }
 
     @Test func readsAnUnseenLayoutWithColumnsInAnotherOrder() {
@@ -255,6 +257,9 @@ func page(_ number: Int, _ lines: [String]) -> PageReading {
         #expect(RulesExtractor.misreadLabel("altergies") == "allergies")
         #expect(RulesExtractor.misreadLabel("medicatlons") == "medications")
         #expect(RulesExtractor.misreadLabel("allergie") == "allergies")
+        #expect(RulesExtractor.misreadLabel("nischarge bate") == "dischargeDate", "one edit in each word")
+        #expect(RulesExtractor.misreadLabel("discharge data") == "dischargeDate")
+        #expect(RulesExtractor.misreadLabel("nischarge bat") == nil, "two edits in one word")
         // Short labels and words two edits away are not guessed.
         #expect(RulesExtractor.misreadLabel("dote") == nil)
         #expect(RulesExtractor.misreadLabel("alterqies") == nil)
@@ -325,5 +330,15 @@ func page(_ number: Int, _ lines: [String]) -> PageReading {
         #expect(Vocabulary.labSpelling(correcting: "HOL cholesterol") == "HDL cholesterol")
         #expect(Vocabulary.labSpelling(correcting: "WAC") == nil, "a whole edit from WBC: too far for three letters")
         #expect(Vocabulary.labSpelling(correcting: "Lactate") == nil, "no test that close")
+        #expect(Vocabulary.labSpelling(correcting: "Free T3") == nil, "a digit for another is no misreading")
+    }
+
+    /// A problem name OCR misread is spelled as the one condition within an edit of it.
+    @Test func misreadProblemNamesAreSpelledAsTheClosestCondition() {
+        #expect(Vocabulary.problemSpelling(correcting: "Iran deficiency anemia") == "Iron deficiency anemia")
+        #expect(Vocabulary.problemSpelling(correcting: "Vitamin 0 deficiency") == "Vitamin D deficiency")
+        #expect(Vocabulary.problemSpelling(correcting: "Iron deficiency anemia") == nil, "known as read")
+        #expect(Vocabulary.problemSpelling(correcting: "Type 3 diabetes") == nil, "a digit for another")
+        #expect(Vocabulary.problemSpelling(correcting: "Hypotension") == nil, "no condition within an edit")
     }
 }
