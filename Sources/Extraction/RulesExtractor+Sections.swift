@@ -373,10 +373,11 @@ extension RulesExtractor {
                 range = (tokens[i + 1].trimmingCharacters(in: CharacterSet(charactersIn: "()")), i..<(i + 2))
                 i += 1
             } else if unit == nil, ValueNormalizer.isKnownUnit(token) || (token.contains("/") && token.contains(where: \.isLetter)) {
-                unit = (ValueNormalizer.isKnownUnit(token) ? ValueNormalizer.unit(token)
-                            : ValueNormalizer.correctedUnit(token) ?? ValueNormalizer.unit(token), i..<(i + 1))
-                if !ValueNormalizer.isKnownUnit(token), ValueNormalizer.correctedUnit(token) != nil {
-                    unitReview = "read as \"\(token)\": taken for \(unit!.0), one character away"
+                unit = (ValueNormalizer.unit(token), i..<(i + 1))
+                if !ValueNormalizer.isKnownUnit(token),
+                   let corrected = Self.unitReadThroughOCR(token, test: name, words: [line.words[i]]) {
+                    unit = (corrected.unit, i..<(i + 1))
+                    unitReview = corrected.reason
                 }
             } else if token.lowercased() == "on", i + 1 < tokens.count, let d = dates.normalize(tokens[i + 1]) {
                 explicitDate = d

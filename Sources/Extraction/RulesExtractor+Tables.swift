@@ -100,6 +100,15 @@ extension RulesExtractor {
         return low..<(high + 1)
     }
 
+    /// The unit a unit cell that names no known unit stands for: one the test is reported in, when OCR read the cell
+    /// (`Vocabulary.usualUnit`), else the only known unit one character away. With the reason, for review.
+    static func unitReadThroughOCR(_ printed: String, test: String, words: [Word]) -> (unit: String, reason: String)? {
+        if words.contains(where: { $0.conf < 100 }), let usual = Vocabulary.usualUnit(ofTest: test, read: printed) {
+            return (usual, "read as \"\(printed)\": taken for \(usual), a unit \(test) is reported in")
+        }
+        return ValueNormalizer.correctedUnit(printed).map { ($0, "read as \"\(printed)\": taken for \($0), one character away") }
+    }
+
     /// One lab row: the name, value, flag, unit and range cells, each from its own column.
     func readLabRow(_ table: Table, row: Table.Row, line: Line, context: PageContext, into builder: inout Builder) {
         let words = line.words
@@ -151,9 +160,9 @@ extension RulesExtractor {
             let printed = unitWords.map(\.text).joined()
             var unit = ValueNormalizer.unit(printed)
             var unitReview: String?
-            if !ValueNormalizer.isKnownUnit(unit), let corrected = ValueNormalizer.correctedUnit(printed) {
-                unitReview = "read as \"\(printed)\": taken for \(corrected), one character away"
-                unit = corrected
+            if !ValueNormalizer.isKnownUnit(unit), let corrected = Self.unitReadThroughOCR(printed, test: name, words: unitWords) {
+                unitReview = corrected.reason
+                unit = corrected.unit
             }
             builder.add(.labs, item, .unit, raw: printed, value: unit, line: line, words: Self.range(of: unitWords, in: words),
                         review: unitReview)

@@ -48,6 +48,28 @@ public enum Vocabulary {
         return table
     }()
 
+    /// The units reports print for each test (lab-units.tsv), by LOINC code, the conventional one first.
+    static let labUnits: [String: [String]] = load("lab-units").mapValues { $0.split(separator: "|").map(String.init) }
+
+    /// The unit a unit cell OCR garbled stands for, from the units the test is reported in ("mg/d", "mag/db" for a
+    /// glucose: mg/dL): the one of them closest to what was read, within an edit for every two characters of it
+    /// (OCR's swaps costing half), the conventional unit when two are as close. Nil when the test is unknown (even by
+    /// its shape or closest name), or none of its units is that close.
+    public static func usualUnit(ofTest name: String, read: String) -> String? {
+        let trimmed = name.trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: ":;,."))
+        guard let test = lab(trimmed) ?? labByShape(trimmed) ?? closestLab(trimmed).flatMap({ labs[$0] }),
+              let units = labUnits[test.loinc] else { return nil }
+        let key = Array(read.lowercased().utf8)
+        guard key.count >= 2 else { return nil }
+        var best: (unit: String, cost: Double)?
+        for unit in units {
+            let known = Array(unit.lowercased().utf8)
+            guard let cost = editCost(key, known, limit: max(1, Double(known.count) / 2)) else { continue }
+            if best.map({ cost < $0.cost }) ?? true { best = (unit, cost) }
+        }
+        return best?.unit
+    }
+
     /// The LOINC code and component of a printed test name, or nil when the vocabulary does not know it.
     public static func lab(_ name: String) -> (loinc: String, component: String)? {
         let key = name.lowercased().trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: ":;,."))

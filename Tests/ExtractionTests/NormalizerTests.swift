@@ -333,6 +333,16 @@ func page(_ number: Int, _ lines: [String]) -> PageReading {
         #expect(Vocabulary.labSpelling(correcting: "Free T3") == nil, "a digit for another is no misreading")
     }
 
+    /// A unit cell OCR garbled is read as a unit the test is reported in (lab-units.tsv), the conventional one on a tie.
+    @Test func aGarbledUnitIsReadAsOneTheTestIsReportedIn() {
+        #expect(Vocabulary.usualUnit(ofTest: "Glucose", read: "mg/d") == "mg/dL")
+        #expect(Vocabulary.usualUnit(ofTest: "Glucose", read: "mag/db") == "mg/dL")
+        #expect(Vocabulary.usualUnit(ofTest: "TSH", read: "uIU/") == "uIU/mL")
+        #expect(Vocabulary.usualUnit(ofTest: "Hyb", read: "q/dL") == "g/dL", "the test by its closest name")
+        #expect(Vocabulary.usualUnit(ofTest: "Glucose", read: "xyz%") == nil, "no unit of the test that close")
+        #expect(Vocabulary.usualUnit(ofTest: "Zonulin", read: "mg/d") == nil, "a test the vocabulary does not know")
+    }
+
     /// A problem name OCR misread is spelled as the one condition within an edit of it.
     @Test func misreadProblemNamesAreSpelledAsTheClosestCondition() {
         #expect(Vocabulary.problemSpelling(correcting: "Iran deficiency anemia") == "Iron deficiency anemia")
