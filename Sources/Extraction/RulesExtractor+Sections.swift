@@ -156,9 +156,15 @@ extension RulesExtractor {
             }
             var substance = entry
             var reaction: String?
+            var split: String?
             if let dash = entry.range(of: " - ") {
                 substance = String(entry[..<dash.lowerBound])
                 reaction = String(entry[dash.upperBound...])
+            } else if details.isEmpty, line.words.contains(where: { $0.conf < 100 }),
+                      let parts = Vocabulary.substanceAndReaction(entry) {
+                // OCR lost the dash, or read it as another mark: the reaction is told by its name, for review.
+                (substance, reaction) = parts
+                split = "read as \"\(entry)\": the reaction told from the substance by its name"
             }
             var severity: String?
             for detail in details {
@@ -170,10 +176,10 @@ extension RulesExtractor {
                   !builder.has(.allergies, field: .substance, value: substance) else { continue }
             let item = builder.newItem(.allergies)
             let words = Self.find(substance, in: line, from: start) ?? start..<end
-            builder.add(.allergies, item, .substance, raw: substance, value: substance, line: line, words: words)
+            builder.add(.allergies, item, .substance, raw: substance, value: substance, line: line, words: words, review: split)
             if let reaction {
                 builder.add(.allergies, item, .reaction, raw: reaction, value: reaction, line: line,
-                            words: Self.find(reaction, in: line, from: start) ?? words)
+                            words: Self.find(reaction, in: line, from: start) ?? words, review: split)
             }
             if let severity {
                 builder.add(.allergies, item, .severity, raw: severity, value: severity, line: line,

@@ -48,6 +48,25 @@ public enum Vocabulary {
         return table
     }()
 
+    /// Reactions to an allergen or drug (reactions.tsv), every name lower case.
+    static let reactions: Set<String> = Set(load("reactions").values.flatMap { $0.split(separator: "|").map(String.init) })
+
+    /// The reaction that ends an allergy entry whose dash OCR lost ("Ibuprofen wheezing", "Erythromycin + GI upset"):
+    /// the entry split into the substance and the reaction's words as printed, when its last one to three words
+    /// name a reaction and what is left before them is a substance of one or two words.
+    public static func substanceAndReaction(_ entry: String) -> (substance: String, reaction: String)? {
+        let words = entry.split(separator: " ").map(String.init)
+        guard words.count >= 2 else { return nil }
+        for count in stride(from: min(3, words.count - 1), through: 1, by: -1) {
+            let tail = words.suffix(count).joined(separator: " ")
+            guard reactions.contains(tail.lowercased().trimmingCharacters(in: .punctuationCharacters)) else { continue }
+            let head = words.dropLast(count).filter { $0.contains(where: \.isLetter) }
+            guard (1...2).contains(head.count) else { return nil }
+            return (head.joined(separator: " "), tail.trimmingCharacters(in: .punctuationCharacters))
+        }
+        return nil
+    }
+
     /// The units reports print for each test (lab-units.tsv), by LOINC code, the conventional one first.
     static let labUnits: [String: [String]] = load("lab-units").mapValues { $0.split(separator: "|").map(String.init) }
 
@@ -272,14 +291,16 @@ public enum Vocabulary {
         let lower = word.lowercased()
         guard lower.count >= 4 else { return true }
         if knownWords.contains(lower) { return true }
-        let endings: [(String, String)] = [("s", ""), ("es", ""), ("ies", "y"), ("ed", ""), ("ed", "e"), ("d", ""),
-                                           ("ing", ""), ("ing", "e"), ("ly", ""), ("al", ""), ("ic", ""), ("ated", "ate"),
-                                           ("ation", "ate"), ("ness", ""), ("ment", "")]
         for (ending, replacement) in endings where lower.hasSuffix(ending) && lower.count - ending.count >= 3 {
             if knownWords.contains(String(lower.dropLast(ending.count)) + replacement) { return true }
         }
         return false
     }
+
+    /// Usual endings, and what a word's stem ends with before them ("iodinated": iodinate + d).
+    static let endings: [(String, String)] = [("s", ""), ("es", ""), ("ies", "y"), ("ed", ""), ("ed", "e"), ("d", ""),
+                                              ("ing", ""), ("ing", "e"), ("ly", ""), ("al", ""), ("ic", ""),
+                                              ("ated", "ate"), ("ation", "ate"), ("ness", ""), ("ment", "")]
 
     /// `knownWords` as bytes, by length, for `closestWord`.
     static let knownWordsByLength: [Int: [[UInt8]]] = {
@@ -299,11 +320,26 @@ public enum Vocabulary {
 
     /// The known word a word of five characters or more read by OCR stands for: the only one within one edit, where
     /// swapping characters OCR confuses (l/i/1/!, o/a/c/e, g/q/y, s/5) costs half an edit ("deticiency" is
-    /// deficiency, "Clapidogre!" clopidogrel, "lodinated" iodinated). Nil when the word is known, or none or several
-    /// are that close. Lower case.
+    /// deficiency, "Clapidogre!" clopidogrel). A word whose known form has a usual ending is matched by its stem
+    /// ("lodinated": iodinate, so iodinated). Nil when the word is known, or none or several are that close. Lower case.
     public static func closestWord(_ word: String) -> String? {
         let read = Array(word.lowercased().utf8)
         guard read.count >= 5, read.count <= 30, !(word.allSatisfy(\.isLetter) && isKnownWord(word)) else { return nil }
+        if let found = closestKnown(read) { return String(decoding: found, as: UTF8.self) }
+        let lower = word.lowercased()
+        for (ending, replacement) in endings where lower.hasSuffix(ending) && lower.count - ending.count >= 4 {
+            let stem = String(lower.dropLast(ending.count)) + replacement
+            guard let found = closestKnown(Array(stem.utf8)).map({ String(decoding: $0, as: UTF8.self) }),
+                  found.hasSuffix(replacement) else { continue }
+            let spelled = String(found.dropLast(replacement.count)) + ending
+            if isKnownWord(spelled) { return spelled }
+        }
+        return nil
+    }
+
+    /// The only known word within one weighted edit of `read`, or nil.
+    static func closestKnown(_ read: [UInt8]) -> [UInt8]? {
+        guard read.count >= 4 else { return nil }
         var best: (word: [UInt8], cost: Double)?
         var tied = false
         for length in (read.count - 1)...(read.count + 1) {
@@ -317,7 +353,7 @@ public enum Vocabulary {
             }
         }
         guard let best, !tied else { return nil }
-        return String(decoding: best.word, as: UTF8.self)
+        return best.word
     }
 
     /// The weighted edit cost from `a` to `b`, or nil when it exceeds `limit`.

@@ -311,6 +311,24 @@ func page(_ number: Int, _ lines: [String]) -> PageReading {
         #expect(FactChecks.respelled("Vitamin D deticiency") == "Vitamin D deficiency")
         #expect(FactChecks.respelled("Fluticasone nasa!") == "Fluticasone nasal")
         #expect(FactChecks.respelled("Vitamin D deficiency") == nil)
+        // A word whose known form has a usual ending, matched by its stem (only "iodinate" is in the word list).
+        #expect(Vocabulary.closestWord("lodinated") == "iodinated")
+        #expect(FactChecks.respelled("Todinated contrast") == "Iodinated contrast")
+    }
+
+    /// An allergy entry whose dash OCR lost: the reaction told from the substance by its name.
+    @Test func aReactionIsToldFromTheSubstanceByItsName() {
+        #expect(Vocabulary.substanceAndReaction("Ibuprofen wheezing").map { [$0.substance, $0.reaction] } == ["Ibuprofen", "wheezing"])
+        #expect(Vocabulary.substanceAndReaction("Erythromycin + GI upset").map { [$0.substance, $0.reaction] }
+                == ["Erythromycin", "GI upset"])
+        #expect(Vocabulary.substanceAndReaction("Iodinated contrast flushing").map(\.substance) == "Iodinated contrast")
+        #expect(Vocabulary.substanceAndReaction("Penicillin") == nil, "no reaction")
+        #expect(Vocabulary.substanceAndReaction("Seasonal pollen and dust rash") == nil, "a substance of more than two words")
+        let facts = RulesExtractor(dates: DateNormalizer(pivotYear: 26)).extract(pages: [page(1, [
+            "PROGRESS NOTE", "Visit Date: 03/04/2026", "ALLERGIES", "Ibuprofen wheezing",
+        ])])
+        let allergy = facts.filter { $0.group == .allergies }
+        #expect(allergy.map(\.value) == ["Ibuprofen", "wheezing"] && allergy.allSatisfy { $0.status == .needsReview })
     }
 
     /// A misread name is spelled as the vocabulary's name of its shape, keeping the printed capitals.
