@@ -320,13 +320,19 @@ public enum Vocabulary {
 
     /// The known word a word of five characters or more read by OCR stands for: the only one within one edit, where
     /// swapping characters OCR confuses (l/i/1/!, o/a/c/e, g/q/y, s/5) costs half an edit ("deticiency" is
-    /// deficiency, "Clapidogre!" clopidogrel). A word whose known form has a usual ending is matched by its stem
-    /// ("lodinated": iodinate, so iodinated). Nil when the word is known, or none or several are that close. Lower case.
+    /// deficiency, "Clapidogre!" clopidogrel), and a letter read as two costs nothing ("Meloxicarn"). A word whose known
+    /// form has a usual ending is matched by its stem ("lodinated": iodinate, so iodinated). Nil when the word is known, or none or several are that close. Lower case.
     public static func closestWord(_ word: String) -> String? {
         let read = Array(word.lowercased().utf8)
         guard read.count >= 5, read.count <= 30, !(word.allSatisfy(\.isLetter) && isKnownWord(word)) else { return nil }
         if let found = closestKnown(read) { return String(decoding: found, as: UTF8.self) }
         let lower = word.lowercased()
+        // Letters OCR reads as two ("rn" for m, "cl" for d, "vv" for w): the word with each pair read as one.
+        for (pair, letter) in [("rn", "m"), ("cl", "d"), ("vv", "w")] where lower.contains(pair) {
+            let joined = lower.replacingOccurrences(of: pair, with: letter)
+            if isKnownWord(joined) { return joined }
+            if let found = closestKnown(Array(joined.utf8)) { return String(decoding: found, as: UTF8.self) }
+        }
         for (ending, replacement) in endings where lower.hasSuffix(ending) && lower.count - ending.count >= 4 {
             let stem = String(lower.dropLast(ending.count)) + replacement
             guard let found = closestKnown(Array(stem.utf8)).map({ String(decoding: $0, as: UTF8.self) }),

@@ -313,6 +313,7 @@ func page(_ number: Int, _ lines: [String]) -> PageReading {
         #expect(FactChecks.respelled("Vitamin D deficiency") == nil)
         // A word whose known form has a usual ending, matched by its stem (only "iodinate" is in the word list).
         #expect(Vocabulary.closestWord("lodinated") == "iodinated")
+        #expect(Vocabulary.closestWord("Meloxicarn") == "meloxicam", "rn read for m")
         #expect(FactChecks.respelled("Todinated contrast") == "Iodinated contrast")
     }
 
