@@ -402,8 +402,8 @@ extension RulesExtractor {
             let number = ValueNormalizer.number(value.raw)
             var review: String?
             var disagreement: String?
+            let parsed = range.flatMap { ReferenceRange($0.0) }
             if let number {
-                let parsed = range.flatMap { ReferenceRange($0.0) }
                 review = LabPlausibility.problem(value: number, printed: value.raw, range: parsed)
                 // Read by OCR, a printed flag the value and range do not bear out: one of the three is misread.
                 if line.words.contains(where: { $0.conf < 100 }), let printed = value.flag ?? flag?.0 {
@@ -419,7 +419,7 @@ extension RulesExtractor {
             if let f = value.flag ?? flag?.0 {
                 builder.add(.labs, item, .flag, raw: f, value: f, line: line, words: value.flag != nil ? value.words : flag!.1,
                             review: disagreement)
-            } else if let number, let parsed = range.flatMap({ ReferenceRange($0.0) }), let derived = parsed.flag(for: number) {
+            } else if let number, let parsed, let derived = parsed.flag(for: number) {
                 // No flag printed: the reference range says it.
                 builder.add(.labs, item, .flag, raw: derived, value: derived, line: line, words: range!.1)
             }

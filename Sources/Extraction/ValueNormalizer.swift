@@ -42,20 +42,11 @@ public enum ValueNormalizer {
     public static func correctedUnit(_ text: String) -> String? {
         let key = unit(text).lowercased()
         guard key.count >= 3, units[key] == nil else { return nil }
-        let read = Array(key.utf8)
-        var best: (unit: String, cost: Double)?
-        var tied = false
-        for (known, canonical) in units where known.count >= 3 && abs(known.utf8.count - read.count) <= 1 {
-            guard let cost = Vocabulary.editCost(read, Array(known.utf8), limit: 1) else { continue }
-            if let current = best, cost >= current.cost {
-                if cost == current.cost, canonical != current.unit { tied = true }
-                continue
-            }
-            best = (canonical, cost)
-            tied = false
-        }
-        return tied ? nil : best?.unit
+        return Vocabulary.closest(Array(key.utf8), among: unitNames, limit: 1).flatMap { units[$0] }
     }
+
+    /// The known units' printed forms, with their canonical spelling as the identity `Vocabulary.closest` tells apart.
+    static let unitNames: [(name: [UInt8], id: String)] = units.map { (Array($0.key.utf8), $0.value) }
 
     /// True when `text` is a unit this normaliser knows.
     public static func isKnownUnit(_ text: String) -> Bool { units[unit(text).lowercased()] != nil || units.values.contains(unit(text)) }
