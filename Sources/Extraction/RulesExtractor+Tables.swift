@@ -134,6 +134,12 @@ extension RulesExtractor {
             valueText = flagged.value
             attachedFlag = flagged.flag
         }
+        // A letter or mark OCR read for one digit of a result ("B.7", "@.75"): the number, kept for review.
+        if !Self.isValue(valueText), first.conf < 100, let repaired = ValueNormalizer.numberReadThroughOCR(valueText),
+           Self.isValue(repaired.number) {
+            valueText = repaired.number
+            misread = "read as \"\(first.text)\": \"\(repaired.taken)\" taken for a digit"
+        }
         guard Self.isValue(valueText) else { return }
         let item = builder.newItem(.labs)
         builder.add(.labs, item, .name, raw: name, value: name, line: line, words: Self.range(of: nameWords, in: words))

@@ -614,7 +614,8 @@ public struct RulesExtractor: Sendable {
             date = String(head[head.index(after: open)..<close])
             head = String(head[..<open]).trimmingCharacters(in: .whitespaces)
         }
-        let rest = parts.count > 1 ? String(text.split(separator: ":", maxSplits: 1)[1...].joined()).trimmingCharacters(in: .whitespaces) : ""
+        // What follows the first colon (a line OCR read as ":" alone, or starting with one, has nothing before it).
+        let rest = text.firstIndex(of: ":").map { String(text[text.index(after: $0)...]).trimmingCharacters(in: .whitespaces) } ?? ""
         for (section, names) in headings {
             for name in names where head == name {
                 // Table headers ("Test Name Result Units…") start a labs section as a whole line.

@@ -11,6 +11,25 @@ public enum ValueNormalizer {
         return Double(cleaned)
     }
 
+    /// Letters and marks OCR reads for a digit in print ("B.7" for 8.7, "@.75" for 0.75, "1O" for 10).
+    static let digitLookalikes: [Character: Character] = [
+        "O": "0", "o": "0", "Q": "0", "D": "0", "@": "0", "I": "1", "l": "1", "|": "1", "!": "1",
+        "Z": "2", "z": "2", "S": "5", "s": "5", "$": "5", "B": "8",
+    ]
+
+    /// A result cell OCR read with one letter or mark for a digit ("B.7", "@.75", "1O"): the number it stands for,
+    /// with the character taken for a digit. Nil unless the cell is a number but for that one character, holds a
+    /// real digit as well, and does not end in l, I or | (a flag L read against its value).
+    public static func numberReadThroughOCR(_ text: String) -> (number: String, taken: Character)? {
+        let cleaned = text.replacingOccurrences(of: ",", with: ".")
+        guard cleaned.count <= 7, cleaned.filter({ $0 == "." }).count <= 1, cleaned.first != ".", cleaned.last != "." else { return nil }
+        let lookalikes = cleaned.filter { digitLookalikes[$0] != nil }
+        guard lookalikes.count == 1, let taken = lookalikes.first, cleaned.contains(where: \.isNumber),
+              cleaned.allSatisfy({ $0.isNumber || $0 == "." || digitLookalikes[$0] != nil }),
+              !(cleaned.last == taken && "lI|".contains(taken)) else { return nil }
+        return (String(cleaned.map { digitLookalikes[$0] ?? $0 }), taken)
+    }
+
     /// Canonical unit spellings (UCUM's case-sensitive forms where reports use them), keyed by
     /// the lowercased printed form. OCR misreadings are not listed: `correctedUnit` finds the
     /// unit a misread one is one character away from.

@@ -48,6 +48,9 @@ public struct OCROptions: Sendable, Hashable {
     /// Erase straight lines longer than 3/4 inch after deskew: table rules, underlines, fax
     /// streaks and dropout lines, which Tesseract otherwise reads into the letters they cross.
     public var eraseLines = false
+    /// Erase rules that scanning broke into rows of dots and short dashes (a thin table rule on a
+    /// fax), which Tesseract otherwise reads as marks along the table's row (see `eraseBrokenRules`).
+    public var eraseBrokenRules = true
     /// OSD must be at least this confident (Tesseract's orientation confidence) to turn a page.
     public var minimumOrientationConfidence: Double = 2.0
     /// In `.auto` mode, look at the letters' ascenders and descenders before the first reading
@@ -332,6 +335,11 @@ public final class TesseractEngine {
             skew = confidence > 0 ? Double(angle) : 0
             timings.deskew = start.millisecondsSince
         }
+        if options.eraseBrokenRules {
+            let start = DispatchTime.now()
+            Self.eraseBrokenRules(pix, dpi: dpi)
+            timings.cleanUp += start.millisecondsSince
+        }
         if options.eraseLines {
             let start = DispatchTime.now()
             Self.eraseLines(pix, dpi: dpi)
@@ -458,6 +466,162 @@ public final class TesseractEngine {
                 pixRasterop(pix.pointer, 0, y, width, 1, PIX_SRC, pix.pointer, 0, from)
             }
         }
+    }
+
+    /// Erases rules that scanning broke into dots and dashes. A thin rule on a fax or a pale
+    /// photocopy survives the threshold as a row of specks and short dashes with paper between
+    /// them; Tesseract takes such a row for a line of text and reads it, with the row of the
+    /// table it runs along, as marks ("Magnesium ss-s*SdS mya"). Such a row is told from text
+    /// by its shape: marks no taller than 1/40 inch (no letter of any print size is that
+    /// flat), at most 1/8 inch apart, along one straight row for at least half an inch and
+    /// five marks, each with paper for 1/75 inch above and below it (the detached bar of a
+    /// broken letter touches the rest of the letter). Every such mark is painted paper. Run
+    /// after deskew, so that the rows are level.
+    static func eraseBrokenRules(_ pix: Pix, dpi: Double) {
+        guard pix.depth == 8 || pix.depth == 1,
+              let binary = pix.depth == 8 ? pixThresholdToBinary(pix.pointer, inkThreshold(pix)) : pixCopy(nil, pix.pointer)
+        else { return }
+        let ink = Pix(owning: binary)
+        var components: UnsafeMutablePointer<PIXA>?
+        guard let boxes = pixConnComp(ink.pointer, &components, 8), let components else { return }
+        var ownedBoxes: UnsafeMutablePointer<BOXA>? = boxes
+        var ownedComponents: UnsafeMutablePointer<PIXA>? = components
+        defer {
+            boxaDestroy(&ownedBoxes)
+            pixaDestroy(&ownedComponents)
+        }
+        let flattest = Int32(max(2, dpi / 40)), gap = Int32(max(2, dpi / 75)), reach = Int32(max(4, dpi / 8))
+        let width = Int32(ink.width), height = Int32(ink.height)
+        struct Mark { var index: Int32; var x: Int32; var y: Int32; var w: Int32; var h: Int32 }
+        /// Ink in the strip `gap` tall above or below a mark (the mark's own pixels are not in it).
+        func paperAround(_ mark: Mark) -> Bool {
+            for top in [mark.y - gap, mark.y + mark.h] where top >= 0 && top + gap <= height {
+                guard let strip = boxCreate(mark.x, top, mark.w, gap) else { return false }
+                var owned: UnsafeMutablePointer<BOX>? = strip
+                defer { boxDestroy(&owned) }
+                var count: Int32 = 0
+                pixCountPixelsInRect(ink.pointer, strip, &count, nil)
+                if count > 0 { return false }
+            }
+            return true
+        }
+        var flat: [Mark] = []
+        for index in 0..<boxaGetCount(boxes) {
+            var x: Int32 = 0, y: Int32 = 0, w: Int32 = 0, h: Int32 = 0
+            boxaGetBoxGeometry(boxes, index, &x, &y, &w, &h)
+            guard h <= flattest, x >= 0, y >= 0, x + w <= width, y + h <= height else { continue }
+            let mark = Mark(index: index, x: x, y: y, w: w, h: h)
+            if paperAround(mark) { flat.append(mark) }
+        }
+        guard flat.count >= 5 else { return }
+        // Rows: marks whose middles lie within a mark's height of each other, then chains along
+        // each row of marks at most `reach` apart.
+        flat.sort { ($0.y * 2 + $0.h, $0.x) < ($1.y * 2 + $1.h, $1.x) }
+        var erase: [Mark] = []
+        var start = 0
+        while start < flat.count {
+            let middle = flat[start].y * 2 + flat[start].h
+            var end = start
+            while end + 1 < flat.count && flat[end + 1].y * 2 + flat[end + 1].h - middle <= flattest * 2 { end += 1 }
+            let row = flat[start...end].sorted { $0.x < $1.x }
+            var chain: [Mark] = []
+            func close() {
+                // Dots and short dashes: a rule that only broke here and there (long pieces with a few
+                // gaps) is left to Tesseract, which reads past an unbroken rule.
+                let widths = chain.map(\.w).sorted()
+                if chain.count >= 5, let last = chain.last, last.x + last.w - chain[0].x >= Int32(dpi / 2),
+                   widths[widths.count / 2] <= Int32(max(3, dpi / 60)) {
+                    erase += chain
+                }
+                chain = []
+            }
+            for mark in row {
+                if let last = chain.last, mark.x - (last.x + last.w) > reach { close() }
+                chain.append(mark)
+            }
+            close()
+            start = end + 1
+        }
+        guard !erase.isEmpty, let blank = pixCreate(width, height, 1), let inkData = pixGetData(ink.pointer),
+              let maskData = pixGetData(blank) else { return }
+        let mask = Pix(owning: blank)
+        // The rows such marks lie along. In each, the rule is the stretch of the row where ink no
+        // taller than the row runs with gaps of at most `reach` and has paper above and below it
+        // for the most part: the rule's unbroken pieces (joined to the table's column rules) go
+        // with its broken ones, while a column rule or a letter crossing it keeps its stroke, and
+        // a line of text whose letters broke at the baseline (a serif font on a fax) is no rule:
+        // its letters stand right above what broke off.
+        var bands: [ClosedRange<Int32>] = []
+        for mark in erase.sorted(by: { $0.y < $1.y }) {
+            let band = max(0, mark.y - 1)...min(height - 1, mark.y + mark.h)
+            if let last = bands.last, band.lowerBound <= last.upperBound + 1 {
+                bands[bands.count - 1] = last.lowerBound...max(last.upperBound, band.upperBound)
+            } else {
+                bands.append(band)
+            }
+        }
+        let inkWords = Int(pixGetWpl(ink.pointer)), maskWords = Int(pixGetWpl(blank))
+        func inkAt(_ x: Int32, _ y: Int32) -> Bool {
+            inkData[Int(y) * inkWords + Int(x >> 5)] >> (31 - UInt32(x & 31)) & 1 == 1
+        }
+        let slack: Int32 = 1
+        for band in bands {
+            // Per column: the runs of ink that stay inside the band, and whether ink lies near
+            // above or below the band.
+            var flatRuns = [[ClosedRange<Int32>]](repeating: [], count: Int(width))
+            var near = [Bool](repeating: false, count: Int(width))
+            let above = max(0, band.lowerBound - slack - 2 * gap)..<max(0, band.lowerBound - slack)
+            let below = min(height, band.upperBound + slack + 1)..<min(height, band.upperBound + slack + 1 + 2 * gap)
+            for x in 0..<width {
+                var y = band.lowerBound
+                var crossing = false
+                while y <= band.upperBound {
+                    guard inkAt(x, y) else { y += 1; continue }
+                    var top = y, bottom = y
+                    while top > 0 && inkAt(x, top - 1) { top -= 1 }
+                    while bottom < height - 1 && inkAt(x, bottom + 1) { bottom += 1 }
+                    if top >= band.lowerBound - slack && bottom <= band.upperBound + slack {
+                        flatRuns[Int(x)].append(top...bottom)
+                    } else {
+                        crossing = true
+                    }
+                    y = bottom + 1
+                }
+                // A stroke crossing the band (a column rule) is not ink beside the rule.
+                near[Int(x)] = !crossing && (above.contains { inkAt(x, $0) } || below.contains { inkAt(x, $0) })
+            }
+            var x: Int32 = 0
+            while x < width {
+                guard !flatRuns[Int(x)].isEmpty else { x += 1; continue }
+                // One stretch: flat ink with gaps of at most `reach`.
+                var end = x, gapStart: Int32? = nil
+                var inked = 0, beside = 0
+                var probe = x
+                while probe < width {
+                    if flatRuns[Int(probe)].isEmpty {
+                        if gapStart == nil { gapStart = probe }
+                        if probe - gapStart! > reach { break }
+                    } else {
+                        gapStart = nil
+                        end = probe
+                        inked += 1
+                        if near[Int(probe)] { beside += 1 }
+                    }
+                    probe += 1
+                }
+                if end - x >= Int32(dpi / 2), beside * 10 <= inked {
+                    for column in x...end {
+                        for run in flatRuns[Int(column)] {
+                            for row in run { maskData[Int(row) * maskWords + Int(column >> 5)] |= 1 << (31 - UInt32(column & 31)) }
+                        }
+                    }
+                }
+                x = end + 1
+            }
+        }
+        // The grey edge of each mark goes with it.
+        mask.replace { pixDilateBrick(nil, $0, 3, 3) }
+        pixPaintThroughMask(pix.pointer, mask.pointer, 0, 0, pix.depth == 8 ? 255 : 0)
     }
 
     /// Paints white over every dark horizontal or vertical run at least 3/4 inch long (and the

@@ -100,6 +100,21 @@ func tablePage(_ rows: [[String]], columns: [Double], above: [String] = []) -> P
         #expect(labs.map { $0["flag"] } == ["H", "L"])
     }
 
+    /// A line OCR read as a lone colon (or starting with one: a broken rule, a box edge) is no
+    /// heading, and the page is still read (it stopped extraction with a crash).
+    @Test func aLineThatIsOnlyAColon() {
+        #expect(RulesExtractor.heading(":") == nil)
+        #expect(RulesExtractor.heading(": Medications") == nil)
+        #expect(RulesExtractor.heading("Medications: aspirin 81 mg")?.rest == "aspirin 81 mg")
+        let page = tablePage([
+            ["Test", "Result", "Reference Range"],
+            [":"],
+            ["INR", "2.2H", "0.9-1.2"],
+            [":", "x"],
+        ], columns: [40, 200, 300], above: ["Collected: 03/04/2026", ":"])
+        #expect(items(extractor.extract(pages: [page]), .labs).map { $0["value"] } == ["2.2"])
+    }
+
     /// A cumulative table (one result column per date) read by where its words are printed: a result OCR could
     /// not read leaves its date without a value instead of moving the next date's result under it, and a result
     /// with its flag run together ("9.3L") is a result.

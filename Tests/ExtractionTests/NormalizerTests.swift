@@ -362,6 +362,29 @@ func page(_ number: Int, _ lines: [String]) -> PageReading {
         #expect(Vocabulary.usualUnit(ofTest: "Zonulin", read: "mg/d") == nil, "a test the vocabulary does not know")
     }
 
+    /// A result cell OCR read with one letter or mark for a digit ("B.7", "@.75"): the number, for review. A name
+    /// ("B12"), a flag read against its value ("45l"), a cell with two such characters or none are not read so.
+    @Test func aResultWithALetterReadForADigit() {
+        #expect(ValueNormalizer.numberReadThroughOCR("B.7")?.number == "8.7")
+        #expect(ValueNormalizer.numberReadThroughOCR("@.75")?.number == "0.75")
+        #expect(ValueNormalizer.numberReadThroughOCR("1O")?.number == "10")
+        #expect(ValueNormalizer.numberReadThroughOCR("13,S")?.number == "13.5")
+        #expect(ValueNormalizer.numberReadThroughOCR("45l") == nil)
+        #expect(ValueNormalizer.numberReadThroughOCR("BO") == nil)
+        #expect(ValueNormalizer.numberReadThroughOCR("B12B") == nil)
+        #expect(ValueNormalizer.numberReadThroughOCR("Hgb") == nil)
+        #expect(ValueNormalizer.numberReadThroughOCR("12") == nil)
+        let facts = RulesExtractor(dates: DateNormalizer(pivotYear: 26)).extract(pages: [tablePage([
+            ["Test", "Result", "Units", "Reference Range"],
+            ["Uric Acid", "B.7", "mg/dL", "2.5-7.4"],
+            ["B12", "412", "pg/mL", "232-1245"],
+        ], columns: [40, 200, 260, 330])])
+        #expect(items(facts, .labs).map { $0["value"] } == ["8.7", "412"])
+        let repaired = facts.first { $0.group == .labs && $0.field == .value && $0.value == "8.7" }
+        #expect(repaired?.status == .needsReview)
+        #expect(facts.first { $0.group == .labs && $0.field == .value && $0.value == "412" }?.status == .verified)
+    }
+
     /// A problem name OCR misread is spelled as the one condition within an edit of it.
     @Test func misreadProblemNamesAreSpelledAsTheClosestCondition() {
         #expect(Vocabulary.problemSpelling(correcting: "Iran deficiency anemia") == "Iron deficiency anemia")

@@ -128,6 +128,28 @@ func render(_ name: String, page: Int, dpi: Double = 300) throws -> PageImage {
         #expect(Self.level(pix, 200, 501) == 0, "the rule is not a streak")
     }
 
+    @Test func rulesBrokenIntoDotsAreErasedAndPrintIsKept() throws {
+        var marks: [(Int, Int, Int, Int, UInt8)] = []
+        // A rule a fax broke into dots (3x3 every 8 px, 1.3 inches) and dashes, ending in an unbroken piece
+        // joined to a column rule that crosses it.
+        for x in stride(from: 100, to: 500, by: 8) { marks.append((x, 300, 3, 3, 0)) }
+        marks += [(500, 300, 30, 3, 0), (530, 250, 3, 100, 0)]
+        // A rule that only broke here and there: long pieces, left to Tesseract.
+        for x in stride(from: 100, to: 560, by: 63) { marks.append((x, 500, 60, 3, 0)) }
+        // A line of "letters" whose bottoms broke off (a serif font on a fax): flat pieces right under them.
+        for x in stride(from: 100, to: 400, by: 24) { marks += [(x, 620, 18, 40, 0), (x, 662, 16, 3, 0)] }
+        // Hyphens in a line of text: flat marks, too few and too far apart to be a rule.
+        for x in [120, 260, 400] { marks += [(x - 40, 700, 16, 40, 0), (x, 718, 12, 3, 0)] }
+        let pix = try Pix(Self.page(700, 800, paper: 255, marks: marks))
+        TesseractEngine.eraseBrokenRules(pix, dpi: 300)
+        #expect((100..<500).allSatisfy { Self.level(pix, $0, 301) == 255 }, "the dots are gone")
+        #expect(Self.level(pix, 515, 301) == 255, "the unbroken piece of the same rule goes with them")
+        #expect(Self.level(pix, 531, 260) == 0 && Self.level(pix, 531, 340) == 0, "the column rule keeps its stroke")
+        #expect(Self.level(pix, 130, 501) == 0, "a rule broken only here and there is kept")
+        #expect(Self.level(pix, 105, 663) == 0 && Self.level(pix, 110, 640) == 0, "the broken letters are whole")
+        #expect(Self.level(pix, 125, 719) == 0 && Self.level(pix, 405, 719) == 0, "hyphens are kept")
+    }
+
     @Test func inkNoWordCoversIsFoundForASecondReading() throws {
         // A clean page read once; its words' boxes back in pixels. Given every word, little
         // text-like ink is left unread; given only the left half's words, the right half's

@@ -44,6 +44,10 @@ struct ReadingArguments: ParsableArguments {
     @Flag(inversion: .prefixedNo, help: "Erase straight lines over 3/4 inch (table rules, fax streaks) before OCR.")
     var eraseLines = false
 
+    @Flag(inversion: .prefixedNo,
+          help: "Erase table rules that scanning broke into rows of dots and short dashes (a thin rule on a fax) before OCR.")
+    var eraseBrokenRules = true
+
     @Flag(help: "Do not straighten skewed pages.")
     var noDeskew = false
 
@@ -79,6 +83,7 @@ struct ReadingArguments: ParsableArguments {
         options.ocr.despeckle = despeckle
         options.ocr.removeStreaks = streakRemoval
         options.ocr.eraseLines = eraseLines
+        options.ocr.eraseBrokenRules = eraseBrokenRules
         options.ocr.timeLimit = pageTimeLimit
         options.memoryBudgetMegabytes = memoryBudget
         return options
