@@ -394,11 +394,13 @@ extension RulesExtractor {
             }
             i += 1
         }
+        let spelled = Self.labNameReadThroughOCR(name, unit: unit.map { tokens[$0.1].joined() }, confidence: line.confidence(nameWords))
         for value in values {
             let n = value.column
             let date = context.columnDates.count > n ? context.columnDates[n] : (explicitDate ?? context.sectionDate ?? context.encounterDate)
             let item = builder.newItem(.labs)
-            builder.add(.labs, item, .name, raw: name, value: name, line: line, words: nameWords)
+            builder.add(.labs, item, .name, raw: name, value: spelled?.name ?? name, line: line, words: nameWords,
+                        review: spelled?.reason)
             let number = ValueNormalizer.number(value.raw)
             var review: String?
             var disagreement: String?

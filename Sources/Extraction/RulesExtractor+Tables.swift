@@ -109,6 +109,15 @@ extension RulesExtractor {
         return ValueNormalizer.correctedUnit(printed).map { ($0, "read as \"\(printed)\": taken for \($0), one character away") }
     }
 
+    /// A test name OCR misread beyond what `Vocabulary.labSpelling` undoes, spelled as the one test within an edit of
+    /// it that is reported in the unit printed in the row (`unit`, as read), with the reason for review. Nil for names
+    /// read from a text layer.
+    static func labNameReadThroughOCR(_ name: String, unit: String?, confidence: Double) -> (name: String, reason: String)? {
+        guard confidence < 100, let unit, Vocabulary.labSpelling(correcting: name) == nil,
+              let spelled = Vocabulary.labSpelling(correcting: name, unitRead: unit) else { return nil }
+        return (spelled, "read as \"\(name)\": taken for \(spelled), the only test that close reported in a unit read as \"\(unit)\"")
+    }
+
     /// One lab row: the name, value, flag, unit and range cells, each from its own column.
     func readLabRow(_ table: Table, row: Table.Row, line: Line, context: PageContext, into builder: inout Builder) {
         let words = line.words
@@ -142,7 +151,18 @@ extension RulesExtractor {
         }
         guard Self.isValue(valueText) else { return }
         let item = builder.newItem(.labs)
-        builder.add(.labs, item, .name, raw: name, value: name, line: line, words: Self.range(of: nameWords, in: words))
+        let unitWords = cell(.unit)
+        var unit: (printed: String, value: String, review: String?)?
+        if !unitWords.isEmpty {
+            let printed = unitWords.map(\.text).joined()
+            unit = (printed, ValueNormalizer.unit(printed), nil)
+            if !ValueNormalizer.isKnownUnit(unit!.value), let corrected = Self.unitReadThroughOCR(printed, test: name, words: unitWords) {
+                unit = (printed, corrected.unit, corrected.reason)
+            }
+        }
+        let nameRange = Self.range(of: nameWords, in: words)
+        let spelled = Self.labNameReadThroughOCR(name, unit: unit?.printed, confidence: line.confidence(nameRange))
+        builder.add(.labs, item, .name, raw: name, value: spelled?.name ?? name, line: line, words: nameRange, review: spelled?.reason)
         let number = ValueNormalizer.number(valueText)
         let rangeWords = cell(.range)
         let rangeText = rangeWords.map(\.text).joined(separator: "")
@@ -161,17 +181,9 @@ extension RulesExtractor {
         review = review ?? disagreement
         builder.add(.labs, item, .value, raw: first.text, value: number.map { Self.format($0) } ?? valueText, line: line,
                     words: Self.range(of: [first], in: words), review: review)
-        let unitWords = cell(.unit)
-        if !unitWords.isEmpty {
-            let printed = unitWords.map(\.text).joined()
-            var unit = ValueNormalizer.unit(printed)
-            var unitReview: String?
-            if !ValueNormalizer.isKnownUnit(unit), let corrected = Self.unitReadThroughOCR(printed, test: name, words: unitWords) {
-                unitReview = corrected.reason
-                unit = corrected.unit
-            }
-            builder.add(.labs, item, .unit, raw: printed, value: unit, line: line, words: Self.range(of: unitWords, in: words),
-                        review: unitReview)
+        if let unit {
+            builder.add(.labs, item, .unit, raw: unit.printed, value: unit.value, line: line,
+                        words: Self.range(of: unitWords, in: words), review: unit.review)
         }
         if !rangeText.isEmpty {
             // OCR reads a range's decimal point as a comma ("3.8-4,9").

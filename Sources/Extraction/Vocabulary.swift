@@ -163,6 +163,27 @@ public enum Vocabulary {
         return closestLab(name).flatMap { spelledLike(name, $0) }
     }
 
+    /// The test a name OCR misread beyond its shape and closest name stands for when the unit printed with it says
+    /// which ("Hgh" in g/dL: Hgb; "eGER" in mL/min/1.73m2: eGFR; "WAC" in "X1043/uL": WBC): the only test whose name
+    /// of three characters or more is within one edit of the name read (OCR's swaps costing half) and that is
+    /// reported in the unit read, or in one that unit is a garbled reading of (within an edit for every two of its
+    /// characters, as `usualUnit` reads it). Spelled with the capitals read; nil when the name is known, or none or
+    /// several tests are that close. For review, as `labSpelling`.
+    public static func labSpelling(correcting read: String, unitRead: String) -> String? {
+        let name = read.trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: ":;,."))
+        let key = Array(name.lowercased().utf8)
+        let unit = Array(unitRead.lowercased().utf8)
+        guard lab(name) == nil, key.count >= 3, key.count <= 40, unit.count >= 2 else { return nil }
+        let reported = Set(labUnits.compactMap { loinc, units in
+            units.contains { known in
+                let spelled = Array(known.lowercased().utf8)
+                return spelled == unit || editCost(unit, spelled, limit: max(1, Double(spelled.count) / 2)) != nil
+            } ? loinc : nil
+        })
+        guard !reported.isEmpty else { return nil }
+        return closest(key, among: labAliases.filter { reported.contains($0.id) }, limit: 1.0).flatMap { spelledLike(name, $0) }
+    }
+
     /// The vocabulary's test name closest to a name OCR misread beyond its shape ("Hyb" for Hgb, "VACR" for UACR,
     /// "Vitamin 812", "HOL cholesterol"): the only test within half an edit (names of three or four characters) or one
     /// edit (longer), where swapping characters OCR confuses costs half an edit. Lower case, as the vocabulary has it.

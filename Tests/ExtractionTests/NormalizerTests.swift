@@ -385,6 +385,23 @@ func page(_ number: Int, _ lines: [String]) -> PageReading {
         #expect(facts.first { $0.group == .labs && $0.field == .value && $0.value == "412" }?.status == .verified)
     }
 
+    /// A test name misread beyond its shape is spelled as the one test within an edit of it that is reported in the
+    /// unit printed beside it, even as OCR garbled that unit; a unit no such test is reported in says nothing.
+    @Test func aMisreadTestNameIsSpelledByTheUnitBesideIt() {
+        #expect(Vocabulary.labSpelling(correcting: "Hgh", unitRead: "g/dL") == "Hgb")
+        #expect(Vocabulary.labSpelling(correcting: "eGER", unitRead: "mL/min/d,73m2") == "eGFR")
+        #expect(Vocabulary.labSpelling(correcting: "WAC", unitRead: "X1043/uUL") == "WBC")
+        #expect(Vocabulary.labSpelling(correcting: "Hgh", unitRead: "sec") == nil)
+        #expect(Vocabulary.labSpelling(correcting: "Hgb", unitRead: "g/dL") == nil, "a known name")
+        #expect(Vocabulary.labSpelling(correcting: "Qzx", unitRead: "g/dL") == nil)
+        let facts = RulesExtractor(dates: DateNormalizer(pivotYear: 26)).extract(pages: [tablePage([
+            ["Test", "Result", "Units", "Reference Range"],
+            ["Hgh", "12.8", "g/dL", "11.1-15.9"],
+        ], columns: [40, 200, 260, 330])])
+        let name = facts.first { $0.group == .labs && $0.field == .name }
+        #expect(name?.value == "Hgb" && name?.raw == "Hgh" && name?.status == .needsReview)
+    }
+
     /// A problem name OCR misread is spelled as the one condition within an edit of it.
     @Test func misreadProblemNamesAreSpelledAsTheClosestCondition() {
         #expect(Vocabulary.problemSpelling(correcting: "Iran deficiency anemia") == "Iron deficiency anemia")
