@@ -76,7 +76,13 @@ extension RulesExtractor {
             builder.add(.medications, item, field, raw: raw, value: value ?? raw, line: line, words: words)
         }
         add(.dose, sig.dose)
-        add(.unit, sig.unit)
+        if let read = sig.unitRead, let unit = sig.unit {
+            let words = Self.find(read, in: line, from: cursor) ?? nameWords
+            builder.add(.medications, item, .unit, raw: read, value: unit, line: line, words: words,
+                        review: "read as \"\(read)\": taken for \(unit), the dose unit it is closest to")
+        } else {
+            add(.unit, sig.unit)
+        }
         var route = sig.route
         if route == nil {
             // Devices say how they are taken: puffs are inhaled, sprays in the nostril are nasal.

@@ -9,6 +9,8 @@ public struct MedicationSig: Sendable, Hashable {
     public var frequency: String?
     public var prn: String?
     public var status: String?
+    /// The unit as printed when OCR misread it and `unit` is the dose unit it was taken for ("my" for mg), for review.
+    public var unitRead: String?
 
     public init(name: String, dose: String? = nil, unit: String? = nil, route: String? = nil, frequency: String? = nil,
                 prn: String? = nil, status: String? = nil) {
@@ -54,9 +56,16 @@ public enum SigParser {
         guard tokens.count >= 2 else { return nil }
         // The dose: the first numeric token (allowing 875-125, 160/4.5) followed by a unit.
         var doseIndex: Int?
+        var unitRead: (printed: String, unit: String)?
         for i in 1..<tokens.count {
             if isDose(tokens[i]), i + 1 < tokens.count, doseUnits.contains(tokens[i + 1].lowercased()) {
                 doseIndex = i
+                break
+            }
+            // A dose unit OCR misread ("20 my PO daily"), where a route or frequency follows to say it is a sig.
+            if isDose(tokens[i]), i + 2 < tokens.count, let unit = misreadDoseUnit(tokens[i + 1]), startsSig(tokens[i + 2]) {
+                doseIndex = i
+                unitRead = (tokens[i + 1], unit)
                 break
             }
             // "10mg"
@@ -69,7 +78,8 @@ public enum SigParser {
         guard let d = doseIndex else { return nil }
         let name = tokens[..<d].joined(separator: " ").trimmingCharacters(in: CharacterSet(charactersIn: " :,"))
         guard name.count >= 2, name.contains(where: \.isLetter) else { return nil }
-        var sig = MedicationSig(name: name, dose: tokens[d], unit: ValueNormalizer.unit(tokens[d + 1]))
+        var sig = MedicationSig(name: name, dose: tokens[d], unit: unitRead?.unit ?? ValueNormalizer.unit(tokens[d + 1]))
+        sig.unitRead = unitRead?.printed
         var frequency: [String] = []
         var i = d + 2
         while i < tokens.count {
@@ -119,6 +129,28 @@ public enum SigParser {
             text = text.replacingOccurrences(of: pattern, with: replacement, options: .regularExpression)
         }
         return text
+    }
+
+    /// The dose unit a token OCR misread stands for ("my", "mq", "mp", "ng" and "ing" for mg; "meg" for mcg): of mg
+    /// and mcg, the one within one edit of it, OCR's swaps costing half, once a letter read as two ("rn", "in" for m) is
+    /// read as one. Nil for a known unit, a word of more than four letters, or a token as close to both.
+    static func misreadDoseUnit(_ token: String) -> String? {
+        var key = token.lowercased()
+        guard (2...4).contains(key.count), key.allSatisfy(\.isLetter), !doseUnits.contains(key) else { return nil }
+        for pair in ["rn", "in"] where key.hasPrefix(pair) { key = "m" + key.dropFirst(2) }
+        guard key.count >= 2 else { return nil }  // "in" (inches) is no "m"
+        let costs = ["mg", "mcg"].compactMap { unit in
+            Vocabulary.editCost(Array(key.utf8), Array(unit.utf8), limit: 1).map { (unit, $0) }
+        }.sorted { $0.1 < $1.1 }
+        guard let best = costs.first, costs.count == 1 || costs[1].1 > best.1 else { return nil }
+        return best.0
+    }
+
+    /// A token that goes on a sig after its dose: a route, a frequency, "by" (mouth), "take", a dash.
+    static func startsSig(_ token: String) -> Bool {
+        let lower = token.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: ",;"))
+        return routes[lower] != nil || frequencies.contains(lower) || ["by", "take", "-", "prn"].contains(lower)
+            || lower.range(of: #"^q\d+(-\d+)?h$"#, options: .regularExpression) != nil
     }
 
     static func isDose(_ token: String) -> Bool {

@@ -402,6 +402,27 @@ func page(_ number: Int, _ lines: [String]) -> PageReading {
         #expect(name?.value == "Hgb" && name?.raw == "Hgh" && name?.status == .needsReview)
     }
 
+    /// A dose unit OCR misread ("my", "mp", "ing" for mg; "meg" for mcg) is taken for the dose unit it is closest to
+    /// when a route or frequency follows it, and stored for review with what was read.
+    @Test func aMisreadDoseUnitBeforeARouteIsTheClosestDoseUnit() throws {
+        let famotidine = try #require(SigParser.parse("Famotidine 20 my PO daily"))
+        #expect(famotidine.unit == "mg" && famotidine.unitRead == "my" && famotidine.frequency == "daily")
+        #expect(SigParser.parse("Levothyroxine 75 meg PO daily")?.unit == "mcg")
+        #expect(SigParser.parse("4. Pravastatin 40 ing - take by mouth twice daily")?.unit == "mg")
+        #expect(SigParser.parse("Sertraline 50 mp PO TID")?.unit == "mg")
+        #expect(SigParser.parse("Metformin 500 mg PO BID")?.unitRead == nil)
+        #expect(SigParser.parse("Height 70 in daily") == nil, "inches are no milligrams")
+        #expect(SigParser.parse("Walk 30 min daily") == nil)
+        #expect(SigParser.parse("Famotidine 20 my tablets") == nil, "no route or frequency after it")
+        let facts = RulesExtractor(dates: DateNormalizer(pivotYear: 26)).extract(pages: [page(1, [
+            "Current Medications", "1. Famotidine 20 my PO daily", "2. Metformin 500 mg PO BID",
+        ])])
+        let units = facts.filter { $0.group == .medications && $0.field == .unit }
+        #expect(units.map(\.value) == ["mg", "mg"])
+        #expect(units.map(\.status) == [.needsReview, .verified])
+        #expect(units.first?.raw == "my")
+    }
+
     /// A problem name OCR misread is spelled as the one condition within an edit of it.
     @Test func misreadProblemNamesAreSpelledAsTheClosestCondition() {
         #expect(Vocabulary.problemSpelling(correcting: "Iran deficiency anemia") == "Iron deficiency anemia")
