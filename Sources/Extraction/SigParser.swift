@@ -76,12 +76,16 @@ public enum SigParser {
             }
         }
         guard let d = doseIndex else { return nil }
-        let name = tokens[..<d].joined(separator: " ").trimmingCharacters(in: CharacterSet(charactersIn: " :,"))
+        // No drug is named with a frequency: one printed before the dose (a list whose frequency column comes
+        // first, "Clopidogrel daily 75 mg PO") ends the name and is read with the rest of the sig.
+        let nameEnd = (1..<d).first { isFrequency(tokens[$0].lowercased().trimmingCharacters(in: CharacterSet(charactersIn: ",;"))) } ?? d
+        let name = tokens[..<nameEnd].joined(separator: " ").trimmingCharacters(in: CharacterSet(charactersIn: " :,"))
         guard name.count >= 2, name.contains(where: \.isLetter) else { return nil }
         var sig = MedicationSig(name: name, dose: tokens[d], unit: unitRead?.unit ?? ValueNormalizer.unit(tokens[d + 1]))
         sig.unitRead = unitRead?.printed
         var frequency: [String] = []
-        var i = d + 2
+        tokens = Array(tokens[nameEnd..<d]) + tokens[(d + 2)...]
+        var i = 0
         while i < tokens.count {
             let token = tokens[i]
             let lower = token.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: ",;"))
@@ -90,7 +94,7 @@ public enum SigParser {
             } else if lower == "by", i + 1 < tokens.count, tokens[i + 1].lowercased() == "mouth" {
                 sig.route = "PO"
                 i += 1
-            } else if frequencies.contains(lower) || lower.range(of: #"^q\d+(-\d+)?h$"#, options: .regularExpression) != nil {
+            } else if isFrequency(lower) {
                 frequency.append(lower == "qd" ? "daily" : (lower == "daily" || lower == "weekly" ? lower : token.uppercased()))
             } else if lower == "prn" {
                 frequency.append("PRN")
@@ -146,11 +150,15 @@ public enum SigParser {
         return best.0
     }
 
+    /// A frequency abbreviation or word (lower case): "daily", "bid", "q6h".
+    static func isFrequency(_ lower: String) -> Bool {
+        frequencies.contains(lower) || lower.range(of: #"^q\d+(-\d+)?h$"#, options: .regularExpression) != nil
+    }
+
     /// A token that goes on a sig after its dose: a route, a frequency, "by" (mouth), "take", a dash.
     static func startsSig(_ token: String) -> Bool {
         let lower = token.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: ",;"))
-        return routes[lower] != nil || frequencies.contains(lower) || ["by", "take", "-", "prn"].contains(lower)
-            || lower.range(of: #"^q\d+(-\d+)?h$"#, options: .regularExpression) != nil
+        return routes[lower] != nil || isFrequency(lower) || ["by", "take", "-", "prn"].contains(lower)
     }
 
     static func isDose(_ token: String) -> Bool {

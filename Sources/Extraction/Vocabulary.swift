@@ -226,6 +226,11 @@ public enum Vocabulary {
                     tied = false
                 } else if cost == current.cost, id != current.id {
                     tied = true
+                } else if cost == current.cost, abs(name.count - read.count) < abs(current.name.count - read.count)
+                            || (name.count == current.name.count && name.lexicographicallyPrecedes(current.name)) {
+                    // Two names of the same entry as close: the one as long as what was read, then the first in
+                    // order, whatever order the names come in (from a dictionary, whose order changes from run to run).
+                    best = (name, id, cost)
                 }
             } else {
                 best = (name, id, cost)

@@ -414,6 +414,8 @@ func page(_ number: Int, _ lines: [String]) -> PageReading {
         #expect(SigParser.parse("Height 70 in daily") == nil, "inches are no milligrams")
         #expect(SigParser.parse("Walk 30 min daily") == nil)
         #expect(SigParser.parse("Famotidine 20 my tablets") == nil, "no route or frequency after it")
+        let first = try #require(SigParser.parse("Clopidogrel daily 75 mg PO Active"), "the frequency printed first")
+        #expect(first.name == "Clopidogrel" && first.frequency == "daily" && first.route == "PO" && first.status == "active")
         let facts = RulesExtractor(dates: DateNormalizer(pivotYear: 26)).extract(pages: [page(1, [
             "Current Medications", "1. Famotidine 20 my PO daily", "2. Metformin 500 mg PO BID",
         ])])
