@@ -190,7 +190,7 @@ public struct RulesExtractor: Sendable {
                 // A titled page starts a new document (unless it numbers itself "Page 2 of 3"):
                 // the last document's date is not this one's, even when this one's date cannot
                 // be read (a packet whose next report's header OCR lost).
-                let pageNumber = page.text.firstMatch(of: /(?i)page\s+(\d+)\s+of\s+\d+/).flatMap { Int($0.1) }
+                let pageNumber = Self.pageNumber(of: page)
                 if (pageNumber ?? 1) == 1 {
                     context.encounterDate = nil
                     openTable = nil
@@ -213,7 +213,10 @@ public struct RulesExtractor: Sendable {
             // Rows continued from the last page's table, up to the first table of this page's own.
             if let open = openTable,
                let continued = TableFinder.continuation(of: open, in: Array(lineWords[..<(found.map(\.headerLine).min() ?? lineWords.count)]),
-                                                        skip: running[pageIndex], isHeading: { Self.heading($0) != nil }) {
+                                                        skip: running[pageIndex].union(RunningLines.repeated(
+                                                            on: (page.height, page.lines),
+                                                            from: (pages[pageIndex - 1].height, pages[pageIndex - 1].lines))),
+                                                        isHeading: { Self.heading($0) != nil }) {
                 found.insert(continued, at: 0)
             }
             openTable = nil
@@ -574,8 +577,7 @@ public struct RulesExtractor: Sendable {
         let lines = page.lines.prefix(14).map(\.text)
         guard lines.prefix(8).contains(where: { (dates.normalize($0)?.count ?? 0) == 10 }),
               lines.contains(where: { Self.addressee($0) != nil }) else { return false }
-        let pageNumber = page.text.firstMatch(of: /(?i)page\s+(\d+)\s+of\s+\d+/).flatMap { Int($0.1) }
-        return (pageNumber ?? 1) == 1
+        return (Self.pageNumber(of: page) ?? 1) == 1
     }
 
     static func addressee(_ text: String) -> String? {
@@ -585,6 +587,14 @@ public struct RulesExtractor: Sendable {
         }
         guard trimmed.firstMatch(of: /^Dr\.?\s+[A-Z][A-Za-z'.-]*(?:\s+[A-Z][A-Za-z'.-]*){0,3}$/) != nil else { return nil }
         return trimmed
+    }
+
+    /// The number a page prints for itself: "Page 2 of 3" anywhere on it, else "Page 2" in its first or last two lines
+    /// (a running header or footer whose "of 3" OCR lost). Nil when it prints none.
+    static func pageNumber(of page: PageReading) -> Int? {
+        if let match = page.text.firstMatch(of: /(?i)page\s+(\d+)\s+of\s+\d+/) { return Int(match.1) }
+        let margins = page.lines.prefix(2) + page.lines.suffix(2)
+        return margins.lazy.compactMap { line in line.text.firstMatch(of: /(?i)\bpage\s+(\d+)\b/).flatMap { Int($0.1) } }.first
     }
 
     /// "Sincerely,", "Kind regards," and the other ways a letter closes before its signature.

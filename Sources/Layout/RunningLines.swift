@@ -14,13 +14,6 @@ import Foundation
 public enum RunningLines {
     /// For each page (in order), the indices of its running lines.
     public static func find(in pages: [(height: Double, lines: [TextLine])]) -> [Set<Int>] {
-        func words(_ text: String) -> Set<String> {
-            Set(text.lowercased().split(whereSeparator: { !$0.isLetter && !$0.isNumber })
-                .map { String($0.map { $0.isNumber ? "#" : $0 }) })
-        }
-        func similar(_ a: Set<String>, _ b: Set<String>) -> Bool {
-            !a.isEmpty && !b.isEmpty && Double(2 * a.intersection(b).count) / Double(a.count + b.count) >= 0.6
-        }
         let margins = pages.map { page in
             // Headers and footers are a page's first or last lines.
             page.lines.indices.filter { inMargin(page.lines[$0], height: page.height) && ($0 < 3 || $0 >= page.lines.count - 3) }
@@ -48,6 +41,33 @@ public enum RunningLines {
             }
             return running
         }
+    }
+
+    /// The lines among the first or last three of `page`, in its top or bottom eighth, that a line of `previous`
+    /// repeats at about the same height (most words shared, digits masked): the running header or footer of a
+    /// document inside a packet, which the packet's other documents do not print, so `find` (half the pages) does not
+    /// take it for one. For rows a table continues on the next page under that header.
+    public static func repeated(on page: (height: Double, lines: [TextLine]), from previous: (height: Double, lines: [TextLine]))
+        -> Set<Int> {
+        func margin(_ page: (height: Double, lines: [TextLine])) -> [(index: Int, y: Double, words: Set<String>)] {
+            page.lines.indices.filter { inMargin(page.lines[$0], height: page.height) && ($0 < 3 || $0 >= page.lines.count - 3) }
+                .map { (index: $0, y: page.lines[$0].bbox.midY / max(page.height, 1), words: words(page.lines[$0].text)) }
+        }
+        let before = margin(previous)
+        return Set(margin(page).filter { line in
+            line.words.count >= 2 && before.contains { abs($0.y - line.y) < 0.03 && similar($0.words, line.words) }
+        }.map(\.index))
+    }
+
+    /// A line's words, lower case, each digit masked ("Page 2 of 3": page, #, of, #).
+    static func words(_ text: String) -> Set<String> {
+        Set(text.lowercased().split(whereSeparator: { !$0.isLetter && !$0.isNumber })
+            .map { String($0.map { $0.isNumber ? "#" : $0 }) })
+    }
+
+    /// Two lines sharing most of their words (Dice coefficient at least 0.6).
+    static func similar(_ a: Set<String>, _ b: Set<String>) -> Bool {
+        !a.isEmpty && !b.isEmpty && Double(2 * a.intersection(b).count) / Double(a.count + b.count) >= 0.6
     }
 
     /// Where headers and footers are looked for (not cut): the top and bottom eighth.

@@ -88,6 +88,35 @@ func tablePage(_ rows: [[String]], columns: [Double], above: [String] = []) -> P
         #expect(items(extractor.extract(pages: [closed, rest]), .labs).map { $0["name"] } == ["Sodium"])
     }
 
+    /// In a packet, a lab report's own running header (which the packet's other documents do not print, so it is
+    /// on fewer than half the pages) is no obstacle to its table's rows going on under it on the next page.
+    @Test func rowsContinuedUnderTheHeaderOfADocumentInAPacket() {
+        let columns: [Double] = [40, 200, 280, 360]
+        let header = "DOE, JANE 4471 Oak Lab Services"
+        func other(_ number: Int) -> PageReading {
+            var page = tablePage([], columns: columns, above: ["DOE, JANE 4471 Riverside Family Medicine Progress Note",
+                                                                "Seen today for follow-up of hypertension."])
+            page.number = number
+            return page
+        }
+        var first = tablePage([
+            ["Test", "Result", "Units", "Reference Range"],
+            ["Sodium", "139", "mmol/L", "134-144"],
+            ["Potassium", "5.6", "mmol/L", "3.5-5.2"],
+        ], columns: columns, above: [header, "Collected: 03/04/2026"])
+        first.number = 2
+        var second = tablePage([
+            ["Creatinine", "1.42", "mg/dL", "0.57-1.00"],
+            ["Glucose", "92", "mg/dL", "70-99"],
+        ], columns: columns, above: [header])
+        second.number = 3
+        let pages = [other(1), first, second, other(4), other(5)]
+        #expect(RunningLines.find(in: pages.map { ($0.height, $0.lines) })[2].isEmpty, "not on half the pages")
+        #expect(RunningLines.repeated(on: (second.height, second.lines), from: (first.height, first.lines)) == [0])
+        let labs = items(extractor.extract(pages: pages), .labs)
+        #expect(labs.map { $0["name"] } == ["Sodium", "Potassium", "Creatinine", "Glucose"])
+    }
+
     /// OCR drops the space between a result and its flag ("2.2H"): the number and the flag.
     @Test func aFlagReadAgainstItsValue() {
         let page = tablePage([

@@ -425,6 +425,16 @@ func page(_ number: Int, _ lines: [String]) -> PageReading {
         #expect(units.first?.raw == "my")
     }
 
+    /// A page's own number, from "Page 2 of 3", or from "Page 2" in its header or footer when OCR lost the "of 3"
+    /// (such a page went on as the first page of a new document, and the table continued on it was lost).
+    @Test func aPageNumberWhoseCountOCRLost() {
+        #expect(RulesExtractor.pageNumber(of: page(2, ["DOE, JANE Laboratory Report", "Sodium 139 mmol/L",
+                                                      "Oak Lab Confidential Page 2 of"])) == 2)
+        #expect(RulesExtractor.pageNumber(of: page(3, ["Report", "Page 3 of 4", "Sodium 139"])) == 3)
+        #expect(RulesExtractor.pageNumber(of: page(1, ["Report", "Follow up", "as on page 7 of the plan", "Refer to page 7",
+                                                      "for the schedule", "Signed"])) == nil)
+    }
+
     /// A problem name OCR misread is spelled as the one condition within an edit of it.
     @Test func misreadProblemNamesAreSpelledAsTheClosestCondition() {
         #expect(Vocabulary.problemSpelling(correcting: "Iran deficiency anemia") == "Iron deficiency anemia")
