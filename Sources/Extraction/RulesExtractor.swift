@@ -790,9 +790,11 @@ public struct RulesExtractor: Sendable {
         for (n, start) in starts.enumerated() {
             let valueStart = start.index + start.length
             var valueEnd = n + 1 < starts.count ? starts[n + 1].index : line.words.count
-            // An unknown label ("Printed:", "Room:") ends the value too.
+            // An unknown label ("Printed:", "Room:", or a dotted abbreviation OCR misread, "0.0.8.:" for D.O.B.:)
+            // ends the value too.
             if let other = line.words[valueStart..<valueEnd].firstIndex(where: {
                 $0.text.count > 2 && $0.text.hasSuffix(":") && $0.text.first?.isLetter == true
+                    || $0.text.wholeMatch(of: /(?:[A-Za-z0-9][.,]){2,}[A-Za-z0-9]?[.,]?[:;]+/) != nil
             }), other > valueStart {
                 valueEnd = other
             }

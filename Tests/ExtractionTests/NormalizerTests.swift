@@ -435,6 +435,15 @@ func page(_ number: Int, _ lines: [String]) -> PageReading {
                                                       "for the schedule", "Signed"])) == nil)
     }
 
+    /// A dotted label OCR misread ("0.0.8.:" for D.O.B.:) ends the value before it, as an unknown label does: the
+    /// patient's name does not run on into the birth date.
+    @Test func aMisreadDottedLabelEndsTheValueBeforeIt() {
+        let facts = RulesExtractor(dates: DateNormalizer(pivotYear: 26)).extract(pages: [page(1, [
+            "LABORATORY REPORT", "PATIENT: QUINLAN, OTTILIE B 0.0.8.: November 13, 1973", "SEX: F",
+        ])])
+        #expect(items(facts, .patient).first?["name"] == "Ottilie B. Quinlan")
+    }
+
     /// A problem name OCR misread is spelled as the one condition within an edit of it.
     @Test func misreadProblemNamesAreSpelledAsTheClosestCondition() {
         #expect(Vocabulary.problemSpelling(correcting: "Iran deficiency anemia") == "Iron deficiency anemia")
