@@ -374,6 +374,7 @@ extension RulesExtractor {
         var flag: (String, Range<Int>)?
         var explicitDate: String?
         var unitReview: String?
+        var rangeReview: String?
         while i < tokens.count {
             let token = tokens[i]
             let bare = token.trimmingCharacters(in: CharacterSet(charactersIn: "()"))
@@ -381,6 +382,11 @@ extension RulesExtractor {
                 flag = (f, i..<(i + 1))
             } else if range == nil, ReferenceRange(bare) != nil, bare.contains(where: { "-<>=–".contains($0) }) {
                 range = (bare, i..<(i + 1))
+            } else if range == nil, line.words[i].conf < 100, bare.contains(where: \.isNumber),
+                      let repaired = ValueNormalizer.rangeReadThroughOCR(bare) {
+                // Read by OCR with a comma for the point or a letter for a digit ("0.0-4,0", "Q.9-1.2"), for review.
+                range = (repaired, i..<(i + 1))
+                rangeReview = "read as \"\(bare)\": marks taken for digits or a decimal point"
             } else if token.lowercased() == "(ref", i + 1 < tokens.count {
                 range = (tokens[i + 1].trimmingCharacters(in: CharacterSet(charactersIn: "()")), i..<(i + 2))
                 i += 1
@@ -423,7 +429,10 @@ extension RulesExtractor {
             builder.add(.labs, item, .value, raw: value.raw, value: number.map { Self.format($0) } ?? value.raw, line: line,
                         words: value.words, review: review)
             if let unit { builder.add(.labs, item, .unit, raw: unit.0, value: unit.0, line: line, words: unit.1, review: unitReview) }
-            if let range { builder.add(.labs, item, .referenceRange, raw: range.0, value: range.0, line: line, words: range.1) }
+            if let range {
+                builder.add(.labs, item, .referenceRange, raw: rangeReview == nil ? range.0 : tokens[range.1].joined(separator: " "),
+                            value: range.0, line: line, words: range.1, review: rangeReview)
+            }
             if let f = value.flag ?? flag?.0 {
                 builder.add(.labs, item, .flag, raw: f, value: f, line: line, words: value.flag != nil ? value.words : flag!.1,
                             review: disagreement)

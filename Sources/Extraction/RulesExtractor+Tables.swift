@@ -165,7 +165,10 @@ extension RulesExtractor {
         builder.add(.labs, item, .name, raw: name, value: spelled?.name ?? name, line: line, words: nameRange, review: spelled?.reason)
         let number = ValueNormalizer.number(valueText)
         let rangeWords = cell(.range)
-        let rangeText = rangeWords.map(\.text).joined(separator: "")
+        let printedRange = rangeWords.map(\.text).joined(separator: "")
+        // Read by OCR with letters or marks for digits ("Q.82-1.77", "@-32"): the range they stand for, for review.
+        let rangeReadThroughOCR = rangeWords.contains { $0.conf < 100 } ? ValueNormalizer.rangeReadThroughOCR(printedRange) : nil
+        let rangeText = (rangeReadThroughOCR ?? printedRange)
             .trimmingCharacters(in: CharacterSet(charactersIn: "0123456789.-–<>=≤≥").inverted)
         let reference = rangeText.isEmpty ? nil
             : ReferenceRange(rangeText.replacingOccurrences(of: #"(\d),(\d)"#, with: "$1.$2", options: .regularExpression))
@@ -188,9 +191,10 @@ extension RulesExtractor {
         if !rangeText.isEmpty {
             // OCR reads a range's decimal point as a comma ("3.8-4,9").
             let repaired = rangeText.replacingOccurrences(of: #"(\d),(\d)"#, with: "$1.$2", options: .regularExpression)
-            builder.add(.labs, item, .referenceRange, raw: rangeText, value: repaired, line: line,
-                        words: Self.range(of: rangeWords, in: words),
-                        review: repaired == rangeText ? nil : "read as \"\(rangeText)\": a comma taken for a decimal point")
+            let reason = rangeReadThroughOCR != nil ? "read as \"\(printedRange)\": marks taken for digits or a decimal point"
+                : repaired == rangeText ? nil : "read as \"\(rangeText)\": a comma taken for a decimal point"
+            builder.add(.labs, item, .referenceRange, raw: rangeReadThroughOCR == nil ? rangeText : printedRange, value: repaired,
+                        line: line, words: Self.range(of: rangeWords, in: words), review: reason)
         }
         if let attachedFlag, let flag = ValueNormalizer.flag(attachedFlag) {
             builder.add(.labs, item, .flag, raw: attachedFlag, value: flag, line: line, words: Self.range(of: [first], in: words),

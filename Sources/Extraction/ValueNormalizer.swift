@@ -30,6 +30,26 @@ public enum ValueNormalizer {
         return (String(cleaned.map { digitLookalikes[$0] ?? $0 }), taken)
     }
 
+    /// A reference range cell OCR read with letters or marks for digits or a comma for a decimal point ("Q.82-1.77",
+    /// "@-32", "3.8-4,9"): the range it stands for. Only a character touching a digit, a point or a dash is taken for
+    /// a digit, and only when the result is a range; nil when nothing was changed or it is still no range.
+    public static func rangeReadThroughOCR(_ text: String) -> String? {
+        let characters = Array(text.replacingOccurrences(of: #"(\d),\.?(\d)"#, with: "$1.$2", options: .regularExpression))
+        func numeric(_ index: Int) -> Bool {
+            characters.indices.contains(index) && (characters[index].isNumber || ".-–".contains(characters[index]))
+        }
+        var repaired = ""
+        for (index, character) in characters.enumerated() {
+            if let digit = digitLookalikes[character], numeric(index - 1) || numeric(index + 1) {
+                repaired.append(digit)
+            } else {
+                repaired.append(character)
+            }
+        }
+        guard repaired != text, ReferenceRange(repaired) != nil, repaired.contains(where: { "-–<>".contains($0) }) else { return nil }
+        return repaired
+    }
+
     /// Canonical unit spellings (UCUM's case-sensitive forms where reports use them), keyed by
     /// the lowercased printed form. OCR misreadings are not listed: `correctedUnit` finds the
     /// unit a misread one is one character away from.

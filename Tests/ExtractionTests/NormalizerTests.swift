@@ -374,12 +374,28 @@ func page(_ number: Int, _ lines: [String]) -> PageReading {
         #expect(ValueNormalizer.numberReadThroughOCR("B12B") == nil)
         #expect(ValueNormalizer.numberReadThroughOCR("Hgb") == nil)
         #expect(ValueNormalizer.numberReadThroughOCR("12") == nil)
+        // A range read with marks for digits or a comma for its point.
+        #expect(ValueNormalizer.rangeReadThroughOCR("Q.82-1.77") == "0.82-1.77")
+        #expect(ValueNormalizer.rangeReadThroughOCR("@-32") == "0-32")
+        #expect(ValueNormalizer.rangeReadThroughOCR("3.4-10,.8") == "3.4-10.8")
+        #expect(ValueNormalizer.rangeReadThroughOCR("0.0-4,0") == "0.0-4.0")
+        #expect(ValueNormalizer.rangeReadThroughOCR("0.0-4.0") == nil, "nothing to repair")
+        #expect(ValueNormalizer.rangeReadThroughOCR("Desirable") == nil)
         let facts = RulesExtractor(dates: DateNormalizer(pivotYear: 26)).extract(pages: [tablePage([
             ["Test", "Result", "Units", "Reference Range"],
             ["Uric Acid", "B.7", "mg/dL", "2.5-7.4"],
             ["B12", "412", "pg/mL", "232-1245"],
         ], columns: [40, 200, 260, 330])])
         #expect(items(facts, .labs).map { $0["value"] } == ["8.7", "412"])
+        let ranged = RulesExtractor(dates: DateNormalizer(pivotYear: 26)).extract(pages: [tablePage([
+            ["Test", "Result", "Units", "Reference Range"],
+            ["Free T4", "1.25", "ng/dL", "Q.82-1.77"],
+        ], columns: [40, 200, 260, 330])])
+        let range = ranged.first { $0.group == .labs && $0.field == .referenceRange }
+        #expect(range?.value == "0.82-1.77" && range?.raw == "Q.82-1.77" && range?.status == .needsReview)
+        let line = RulesExtractor(dates: DateNormalizer(pivotYear: 26)).extract(pages: [page(1, ["LABS", "PSA 2.2 ng/mL 0.0-4,0"])])
+        let lineRange = line.first { $0.group == .labs && $0.field == .referenceRange }
+        #expect(lineRange?.value == "0.0-4.0" && lineRange?.status == .needsReview)
         let repaired = facts.first { $0.group == .labs && $0.field == .value && $0.value == "8.7" }
         #expect(repaired?.status == .needsReview)
         #expect(facts.first { $0.group == .labs && $0.field == .value && $0.value == "412" }?.status == .verified)
