@@ -407,6 +407,12 @@ extension RulesExtractor {
             i += 1
         }
         let spelled = Self.labNameReadThroughOCR(name, unit: unit.map { tokens[$0.1].joined() }, confidence: line.confidence(nameWords))
+        // The test the unit spelled the name as tells what a garbled unit is ("mL/min/d,73m2" of "eGER", eGFR).
+        if let spelled, let read = unit, unitReview == nil, !ValueNormalizer.isKnownUnit(read.0),
+           let corrected = Self.unitReadThroughOCR(tokens[read.1].joined(), test: spelled.name, words: Array(line.words[read.1])) {
+            unit = (corrected.unit, read.1)
+            unitReview = corrected.reason
+        }
         for value in values {
             let n = value.column
             let date = context.columnDates.count > n ? context.columnDates[n] : (explicitDate ?? context.sectionDate ?? context.encounterDate)

@@ -162,6 +162,11 @@ extension RulesExtractor {
         }
         let nameRange = Self.range(of: nameWords, in: words)
         let spelled = Self.labNameReadThroughOCR(name, unit: unit?.printed, confidence: line.confidence(nameRange))
+        // The test the unit spelled the name as tells what a garbled unit is ("mL/min/d,73m2" of "eGER", eGFR).
+        if let spelled, let printed = unit?.printed, !ValueNormalizer.isKnownUnit(unit!.value),
+           let corrected = Self.unitReadThroughOCR(printed, test: spelled.name, words: unitWords) {
+            unit = (printed, corrected.unit, corrected.reason)
+        }
         builder.add(.labs, item, .name, raw: name, value: spelled?.name ?? name, line: line, words: nameRange, review: spelled?.reason)
         let number = ValueNormalizer.number(valueText)
         let rangeWords = cell(.range)

@@ -416,6 +416,12 @@ func page(_ number: Int, _ lines: [String]) -> PageReading {
         ], columns: [40, 200, 260, 330])])
         let name = facts.first { $0.group == .labs && $0.field == .name }
         #expect(name?.value == "Hgb" && name?.raw == "Hgh" && name?.status == .needsReview)
+        // The test so spelled tells what its garbled unit is.
+        let egfr = RulesExtractor(dates: DateNormalizer(pivotYear: 26)).extract(pages: [tablePage([
+            ["Test", "Result", "Units", "Reference Range"],
+            ["eGER", "27", "mL/min/d,73m2", ">59"],
+        ], columns: [40, 200, 260, 360])])
+        #expect(items(egfr, .labs).first?["name"] == "eGFR" && items(egfr, .labs).first?["unit"] == "mL/min/1.73m2")
     }
 
     /// A dose unit OCR misread ("my", "mp", "ing" for mg; "meg" for mcg) is taken for the dose unit it is closest to
