@@ -152,20 +152,19 @@ extension RulesExtractor {
         guard Self.isValue(valueText) else { return }
         let item = builder.newItem(.labs)
         let unitWords = cell(.unit)
+        let printedUnit = unitWords.isEmpty ? nil : unitWords.map(\.text).joined()
+        let nameRange = Self.range(of: nameWords, in: words)
+        let spelled = Self.labNameReadThroughOCR(name, unit: printedUnit, confidence: line.confidence(nameRange))
         var unit: (printed: String, value: String, review: String?)?
-        if !unitWords.isEmpty {
-            let printed = unitWords.map(\.text).joined()
+        if let printed = printedUnit {
             unit = (printed, ValueNormalizer.unit(printed), nil)
-            if !ValueNormalizer.isKnownUnit(unit!.value), let corrected = Self.unitReadThroughOCR(printed, test: name, words: unitWords) {
+            // A garbled unit, read as one the test is reported in (the test the unit spelled the name as, when it did:
+            // "mL/min/d,73m2" of "eGER", eGFR).
+            if !ValueNormalizer.isKnownUnit(unit!.value),
+               let corrected = Self.unitReadThroughOCR(printed, test: name, words: unitWords)
+                   ?? spelled.flatMap({ Self.unitReadThroughOCR(printed, test: $0.name, words: unitWords) }) {
                 unit = (printed, corrected.unit, corrected.reason)
             }
-        }
-        let nameRange = Self.range(of: nameWords, in: words)
-        let spelled = Self.labNameReadThroughOCR(name, unit: unit?.printed, confidence: line.confidence(nameRange))
-        // The test the unit spelled the name as tells what a garbled unit is ("mL/min/d,73m2" of "eGER", eGFR).
-        if let spelled, let printed = unit?.printed, !ValueNormalizer.isKnownUnit(unit!.value),
-           let corrected = Self.unitReadThroughOCR(printed, test: spelled.name, words: unitWords) {
-            unit = (printed, corrected.unit, corrected.reason)
         }
         builder.add(.labs, item, .name, raw: name, value: spelled?.name ?? name, line: line, words: nameRange, review: spelled?.reason)
         let number = ValueNormalizer.number(valueText)
@@ -175,8 +174,9 @@ extension RulesExtractor {
         let rangeReadThroughOCR = rangeWords.contains { $0.conf < 100 } ? ValueNormalizer.rangeReadThroughOCR(printedRange) : nil
         let rangeText = (rangeReadThroughOCR ?? printedRange)
             .trimmingCharacters(in: CharacterSet(charactersIn: "0123456789.-–<>=≤≥").inverted)
-        let reference = rangeText.isEmpty ? nil
-            : ReferenceRange(rangeText.replacingOccurrences(of: #"(\d),(\d)"#, with: "$1.$2", options: .regularExpression))
+        // OCR reads a range's decimal point as a comma ("3.8-4,9").
+        let repairedRange = rangeText.replacingOccurrences(of: #"(\d),(\d)"#, with: "$1.$2", options: .regularExpression)
+        let reference = rangeText.isEmpty ? nil : ReferenceRange(repairedRange)
         var review = misread
         if review == nil, let number { review = LabPlausibility.problem(value: number, printed: valueText, range: reference) }
         let flagWords = cell(.flag).isEmpty ? Array(valueWords.dropFirst()) : cell(.flag)
@@ -194,11 +194,9 @@ extension RulesExtractor {
                         words: Self.range(of: unitWords, in: words), review: unit.review)
         }
         if !rangeText.isEmpty {
-            // OCR reads a range's decimal point as a comma ("3.8-4,9").
-            let repaired = rangeText.replacingOccurrences(of: #"(\d),(\d)"#, with: "$1.$2", options: .regularExpression)
             let reason = rangeReadThroughOCR != nil ? "read as \"\(printedRange)\": marks taken for digits or a decimal point"
-                : repaired == rangeText ? nil : "read as \"\(rangeText)\": a comma taken for a decimal point"
-            builder.add(.labs, item, .referenceRange, raw: rangeReadThroughOCR == nil ? rangeText : printedRange, value: repaired,
+                : repairedRange == rangeText ? nil : "read as \"\(rangeText)\": a comma taken for a decimal point"
+            builder.add(.labs, item, .referenceRange, raw: rangeReadThroughOCR == nil ? rangeText : printedRange, value: repairedRange,
                         line: line, words: Self.range(of: rangeWords, in: words), review: reason)
         }
         if let attachedFlag, let flag = ValueNormalizer.flag(attachedFlag) {

@@ -82,11 +82,17 @@ public enum Vocabulary {
         guard key.count >= 2 else { return nil }
         var best: (unit: String, cost: Double)?
         for unit in units {
-            let known = Array(unit.lowercased().utf8)
-            guard let cost = editCost(key, known, limit: max(1, Double(known.count) / 2)) else { continue }
+            guard let cost = unitReadingCost(key, unit) else { continue }
             if best.map({ cost < $0.cost }) ?? true { best = (unit, cost) }
         }
         return best?.unit
+    }
+
+    /// How far `read` (lower case) is from `unit` as OCR garbles units: weighted edits, within one for every two
+    /// characters of the unit; nil when further.
+    static func unitReadingCost(_ read: [UInt8], _ unit: String) -> Double? {
+        let known = Array(unit.lowercased().utf8)
+        return editCost(read, known, limit: max(1, Double(known.count) / 2))
     }
 
     /// The LOINC code and component of a printed test name, or nil when the vocabulary does not know it.
@@ -174,12 +180,7 @@ public enum Vocabulary {
         let key = Array(name.lowercased().utf8)
         let unit = Array(unitRead.lowercased().utf8)
         guard lab(name) == nil, key.count >= 3, key.count <= 40, unit.count >= 2 else { return nil }
-        let reported = Set(labUnits.compactMap { loinc, units in
-            units.contains { known in
-                let spelled = Array(known.lowercased().utf8)
-                return spelled == unit || editCost(unit, spelled, limit: max(1, Double(spelled.count) / 2)) != nil
-            } ? loinc : nil
-        })
+        let reported = Set(labUnits.compactMap { loinc, units in units.contains { unitReadingCost(unit, $0) != nil } ? loinc : nil })
         guard !reported.isEmpty else { return nil }
         return closest(key, among: labAliases.filter { reported.contains($0.id) }, limit: 1.0).flatMap { spelledLike(name, $0) }
     }
